@@ -1,0 +1,1 @@
+"""health_pipeline: monthly customer health scores on Dagster."""
