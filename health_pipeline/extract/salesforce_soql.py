@@ -1,0 +1,112 @@
+"""Salesforce record IDs and the month's SOQL statements, chunked to fit a GET URL."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Iterable, Sequence
+from urllib.parse import quote_plus
+
+from simple_salesforce.format import format_soql, quote_soql_value
+
+from .period import Period
+from ._values import shorten
+
+# simple_salesforce sends SOQL as GET .../query/?q=<urlencoded SOQL>. Salesforce rejects request
+# URIs above 16,384 bytes; 15,000 encoded characters for `q` leaves ~1,300 for
+# https://<instance>/services/data/vNN.0/query/?q= . (An 18-char ID costs 30 encoded chars: ~490 IDs.)
+MAX_QUERY_CHARS = 15_000
+
+ACCOUNT_FIELDS: tuple[str, ...] = (
+    "Id", "Name", "ARR__c", "Prior_Year_ARR__c", "Payment_Status__c", "Contracted_Tier__c", "Usage_Tier__c",
+)
+PHASE2_FIELDS: tuple[str, ...] = ("QBR_Attendance_Rate__c", "Champion_Since__c", "Expansion_Signals__c")
+_SF_ID = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
+
+
+def validate_salesforce_id(value: object) -> str:
+    """Return the value if it is a 15- or 18-character Salesforce ID, else raise ValueError."""
+    if not isinstance(value, str) or not _SF_ID.match(value):
+        raise ValueError(
+            f"invalid Salesforce ID {shorten(value, 40)}: expected 15 or 18 letters/digits"
+        )
+    return value
+
+
+def phase2_fields_present(describe_field_names: Iterable[str]) -> bool:
+    """True when the Account describe lists every Phase 2 field."""
+    names = set(describe_field_names)
+    return all(name in names for name in PHASE2_FIELDS)
+
+
+def encoded_length(text: str) -> int:
+    """Length of the text as requests URL-encodes a query parameter value."""
+    return len(quote_plus(text))
+
+
+def chunked_in_queries(
+    prefix: str, field: str, values: Sequence[object], max_query_chars: int = MAX_QUERY_CHARS
+) -> list[str]:
+    """`prefix field IN (...)` statements, split only when one would exceed max_query_chars encoded."""
+    quoted = [quote_soql_value(value) for value in dict.fromkeys(values)]
+    head, tail = f"{prefix} {field} IN (", ")"
+    base = encoded_length(head) + encoded_length(tail)
+    comma = encoded_length(",")
+    statements: list[str] = []
+    chunk: list[str] = []
+    size = base
+    for item in quoted:
+        cost = encoded_length(item) + (comma if chunk else 0)
+        if chunk and size + cost > max_query_chars:
+            statements.append(head + ",".join(chunk) + tail)
+            chunk, size, cost = [], base, encoded_length(item)
+        if base + encoded_length(item) > max_query_chars:
+            raise ValueError(f"max_query_chars={max_query_chars} cannot fit even one value in {shorten(head)}")
+        chunk.append(item)
+        size += cost
+    if chunk:
+        statements.append(head + ",".join(chunk) + tail)
+    return statements
+
+
+def soql_queries(
+    period: Period,
+    account_ids: Sequence[str],
+    phase2_fields_present: bool,
+    max_query_chars: int = MAX_QUERY_CHARS,
+) -> dict[str, list[str]]:
+    """The four SOQL streams of the data contract for the given accounts, keyed by object name."""
+    ids = [validate_salesforce_id(value) for value in account_ids]
+    end = period.end_date
+    year_before = date(end.year - 1, end.month, 1)
+    fields = ACCOUNT_FIELDS + (PHASE2_FIELDS if phase2_fields_present else ())
+    prefixes = {
+        "Account": (f"SELECT {', '.join(fields)} FROM Account WHERE", "Id"),
+        "Opportunity": (
+            format_soql(
+                "SELECT AccountId, CloseDate FROM Opportunity WHERE Type = {} AND CloseDate >= {} AND",
+                "Renewal", end,
+            ),
+            "AccountId",
+        ),
+        "Contract": (
+            format_soql(
+                "SELECT AccountId, StartDate FROM Contract WHERE Change_Type__c = {}"
+                " AND StartDate >= {} AND StartDate < {} AND",
+                "Downgrade", year_before, end,
+            ),
+            "AccountId",
+        ),
+        "Churn_Signal__c": (
+            format_soql(
+                "SELECT Account__c, Severity__c FROM Churn_Signal__c WHERE Detected_Date__c < {}"
+                " AND (Resolved_Date__c = null OR Resolved_Date__c >= {}) AND",
+                end, end,
+            ),
+            "Account__c",
+        ),
+    }
+    return {
+        name: chunked_in_queries(prefix, field, ids, max_query_chars) if ids else []
+        for name, (prefix, field) in prefixes.items()
+    }
