@@ -94,7 +94,9 @@ class IntercomAccumulator:
 
     def _add(self, conv: dict) -> None:
         raw_id = conv.get("id")
-        conv_id = int(raw_id) if isinstance(raw_id, str) and raw_id.isdigit() else raw_id
+        # numeric string ids are kept as ints (smaller in the dedup set); '012' stays a string
+        numeric = isinstance(raw_id, str) and raw_id.isascii() and raw_id.isdigit()
+        conv_id = int(raw_id) if numeric and raw_id == str(int(raw_id)) else raw_id
         if conv_id is not None:
             if conv_id in self._seen:
                 self.duplicates += 1

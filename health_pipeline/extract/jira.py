@@ -56,6 +56,11 @@ def build_bug_jql(projects: Sequence[str], period: Period, *, margin_days: int =
     )
 
 
+def _as_list(value: Any) -> list:
+    """The value if it is a list, else an empty list."""
+    return value if isinstance(value, list) else []
+
+
 def _option_values(value: Any) -> list[str]:
     """Custom-field value(s) as strings: a string, an option {"value": ...}, or a list of those."""
     if isinstance(value, list):
@@ -72,31 +77,32 @@ class JiraLink:
     """How a bug is linked to an account: by component name, label, or a custom field's value."""
 
     mode: str = "component"
-    custom_field: str | None = None
+    custom_field_id: str | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in LINK_MODES:
             raise ValueError(f"JiraLink mode must be one of {LINK_MODES}, got {shorten(self.mode)}")
         if self.mode == "custom_field":
-            if not isinstance(self.custom_field, str) or not _CUSTOM_FIELD.match(self.custom_field):
+            if not isinstance(self.custom_field_id, str) or not _CUSTOM_FIELD.match(self.custom_field_id):
                 raise ValueError(
-                    f"JiraLink custom_field must look like 'customfield_10042', got {shorten(self.custom_field)}"
+                    "JiraLink custom_field_id must look like 'customfield_10042', "
+                    f"got {shorten(self.custom_field_id)}"
                 )
-        elif self.custom_field is not None:
-            raise ValueError("JiraLink custom_field is only allowed with mode 'custom_field'")
+        elif self.custom_field_id is not None:
+            raise ValueError("JiraLink custom_field_id is only allowed with mode 'custom_field'")
 
     def request_fields(self) -> list[str]:
         """The `fields` to request: JIRA_FIELDS plus the custom field when linking by one."""
-        return list(JIRA_FIELDS) + ([self.custom_field] if self.mode == "custom_field" else [])
+        return list(JIRA_FIELDS) + ([self.custom_field_id] if self.mode == "custom_field" else [])
 
     def keys_of(self, fields: dict) -> set[str]:
         """The link values (candidate jira_keys) of one issue's `fields`."""
         if self.mode == "component":
-            comps = fields.get("components") or []
+            comps = _as_list(fields.get("components"))
             return {c["name"] for c in comps if isinstance(c, dict) and isinstance(c.get("name"), str)}
         if self.mode == "label":
-            return {label for label in (fields.get("labels") or []) if isinstance(label, str)}
-        return set(_option_values(fields.get(self.custom_field)))
+            return {label for label in _as_list(fields.get("labels")) if isinstance(label, str)}
+        return set(_option_values(fields.get(self.custom_field_id)))
 
 
 class _Account:
@@ -153,7 +159,7 @@ class JiraBugAccumulator:
     def _score(self, keys: set[str], fields: dict, created: datetime, resolved: datetime | None) -> None:
         start, end = self.period.start, self.period.end
         is_open = created < end and (resolved is None or resolved >= end)
-        labels = {x.casefold() for x in (fields.get("labels") or []) if isinstance(x, str)}
+        labels = {x.casefold() for x in _as_list(fields.get("labels")) if isinstance(x, str)}
         priority_obj = fields.get("priority")
         priority = priority_obj.get("name") if isinstance(priority_obj, dict) else None
         resolved_in_month = resolved is not None and start <= resolved < end

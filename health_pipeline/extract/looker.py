@@ -103,7 +103,7 @@ def parse_feature_usage(
 
 
 def _norm_header(name: str) -> str:
-    """'platform_metrics.account_id' and the label 'Platform Metrics Account ID' both -> 'platform_metrics_account_id'."""
+    """Normalise a CSV header: field name and label ('Platform Metrics Account ID') compare equal."""
     return re.sub(r"[^a-z0-9]+", "_", name.replace("\ufeff", "").strip().lower()).strip("_")
 
 

@@ -68,7 +68,9 @@ class SalesforceAccumulator:
         for account_id in account_ids:
             prefix = validate_salesforce_id(account_id)[:15]
             if self._by_prefix.setdefault(prefix, account_id) != account_id:
-                raise ValueError(f"mapping IDs {self._by_prefix[prefix]!r} and {account_id!r} are the same account")
+                raise ValueError(
+                    f"mapping IDs {self._by_prefix[prefix]!r} and {account_id!r} are the same account"
+                )
         self._fields: dict[str, dict[str, float | None]] = {}
         self._renewal: dict[str, date] = {}
         self._counts: dict[str, dict[str, int]] = {}
@@ -78,7 +80,7 @@ class SalesforceAccumulator:
         mapped = self._by_prefix.get(value[:15]) if isinstance(value, str) and len(value) >= 15 else None
         self.unmatched += mapped is None
         if mapped is not None:
-            self._counts.setdefault(mapped, {"contract_changes": 0, **{m: 0 for m in SEVERITY_METRIC.values()}})
+            self._counts.setdefault(mapped, dict.fromkeys(("contract_changes", *SEVERITY_METRIC.values()), 0))
         return mapped
 
     def _picklist(self, record: dict, field: str, allowed: dict[str, int]) -> int | None:
@@ -104,7 +106,7 @@ class SalesforceAccumulator:
                 "payment_health": self._picklist(record, "Payment_Status__c", PAYMENT_HEALTH),
                 "arr_trajectory_pct": 100.0 * (arr - prior) / prior if arr is not None and prior else None,
                 "tier_alignment": (
-                    tier_alignment(contracted, usage) if contracted is not None and usage is not None else None
+                    None if contracted is None or usage is None else tier_alignment(contracted, usage)
                 ),
                 "qbr_attendance": None, "champion_stability": None, "expansion_signals": None,
             }

@@ -14,7 +14,8 @@ from ._values import shorten
 
 # simple_salesforce sends SOQL as GET .../query/?q=<urlencoded SOQL>. Salesforce rejects request
 # URIs above 16,384 bytes; 15,000 encoded characters for `q` leaves ~1,300 for
-# https://<instance>/services/data/vNN.0/query/?q= . (An 18-char ID costs 30 encoded chars: ~490 IDs.)
+# https://<instance>/services/data/vNN.0/query/?q= . A quoted 18-char ID plus its comma costs
+# 27 encoded characters, so about 540 IDs fit in one statement.
 MAX_QUERY_CHARS = 15_000
 
 ACCOUNT_FIELDS: tuple[str, ...] = (
@@ -61,7 +62,9 @@ def chunked_in_queries(
             statements.append(head + ",".join(chunk) + tail)
             chunk, size, cost = [], base, encoded_length(item)
         if base + encoded_length(item) > max_query_chars:
-            raise ValueError(f"max_query_chars={max_query_chars} cannot fit even one value in {shorten(head)}")
+            raise ValueError(
+                f"max_query_chars={max_query_chars} cannot fit even one value in {shorten(head)}"
+            )
         chunk.append(item)
         size += cost
     if chunk:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import email.utils
+import re
 import threading
 import time
 from collections import Counter
@@ -59,9 +60,13 @@ class CallStats:
             return sum(self.retries.values())
 
 
+_ID_SEGMENT = re.compile(r"^(?=[^/]*\d)[0-9A-Za-z]{15,24}(-\d+)?$|^\d{4,}$")
+
+
 def endpoint_name(method: str | None, url: str | None) -> str:
-    """A log-safe name for a call: method and path, never the query string (it may carry data)."""
-    return f"{(method or '?').upper()} {urlsplit(url or '').path}"
+    """A log-safe name for a call: method and path with record IDs folded, never the query string."""
+    segments = [("{id}" if _ID_SEGMENT.match(part) else part) for part in urlsplit(url or "").path.split("/")]
+    return f"{(method or '?').upper()} {'/'.join(segments)}"
 
 
 def _reset_header_wait(value: str | None, now: float) -> float | None:

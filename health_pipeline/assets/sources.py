@@ -1,0 +1,109 @@
+"""The four monthly source assets: one bulk extraction per vendor, one row per mapped account."""
+from __future__ import annotations
+
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+
+from health_pipeline.assets.contracts import metric_frame_type
+from health_pipeline.assets.metadata import source_metadata
+from health_pipeline.extract import intercom as intercom_metrics
+from health_pipeline.extract import jira as jira_metrics
+from health_pipeline.extract import looker as looker_metrics
+from health_pipeline.extract import salesforce as salesforce_metrics
+from health_pipeline.extract.period import Period
+from health_pipeline.partitions import MONTHLY, period_label
+from health_pipeline.resources.config import PipelineConfigResource
+from health_pipeline.resources.intercom import IntercomResource
+from health_pipeline.resources.jira import JiraResource
+from health_pipeline.resources.looker import LookerResource
+from health_pipeline.resources.salesforce import SalesforceResource
+from health_pipeline.scoring.catalogue import METRIC_CATALOGUE
+from health_pipeline.sources.intercom import extract_intercom
+from health_pipeline.sources.jira import extract_jira
+from health_pipeline.sources.looker import extract_looker
+from health_pipeline.sources.result import SourceResult
+from health_pipeline.sources.salesforce import extract_salesforce
+
+
+def metric_descriptions() -> dict[str, str]:
+    """One line per catalogued metric for the column schemas."""
+    return {
+        name: f"{info.source}, {info.unit}, {'lower' if info.lower_is_better else 'higher'} is better"
+        for name, info in METRIC_CATALOGUE.items()
+    }
+
+
+def _keys(mapping: pd.DataFrame, column: str) -> list[tuple[str, Any]]:
+    """(salesforce_account_id, source key) pairs in mapping order."""
+    return list(zip(mapping["salesforce_account_id"], mapping[column]))
+
+
+def _finish(context: dg.AssetExecutionContext, result: SourceResult) -> dg.Output[pd.DataFrame]:
+    """Log the source's notes (a warning when unconfigured) and attach its metadata."""
+    for note in result.notes:
+        (context.log.warning if not result.configured else context.log.info)(note)
+    context.log.info(
+        f"{result.accounts_with_data} of {len(result.frame)} accounts with data for {result.period.label}; "
+        f"{sum(result.calls.values())} HTTP calls in {result.seconds}s"
+    )
+    return dg.Output(result.frame, metadata=source_metadata(result, metric_descriptions()))
+
+
+def _source_asset(name: str, vendor: str, metrics: tuple[str, ...]) -> Any:
+    """The shared decorator of a source asset."""
+    return dg.asset(
+        name=name,
+        partitions_def=MONTHLY,
+        group_name="sources",
+        kinds={vendor, "pandas"},
+        owners=["team:data"],
+        tags={"vendor": vendor},
+        op_tags={"health_pipeline/vendor": vendor},
+        dagster_type=metric_frame_type(f"{name}_frame", metrics),
+        code_version="1",
+    )
+
+
+@_source_asset("intercom_support_metrics", "intercom", intercom_metrics.METRICS)
+def intercom_support_metrics(context: dg.AssetExecutionContext, account_mapping: pd.DataFrame,
+                             intercom: IntercomResource) -> dg.Output[pd.DataFrame]:
+    """Support metrics per account from the month's Intercom conversations (one search stream)."""
+    period = Period.parse(period_label(context.partition_key))
+    result = extract_intercom(intercom, period, _keys(account_mapping, "intercom_company_id"), context.log.warning)
+    return _finish(context, result)
+
+
+@_source_asset("jira_bug_metrics", "jira", jira_metrics.METRICS)
+def jira_bug_metrics(context: dg.AssetExecutionContext, account_mapping: pd.DataFrame,
+                     jira: JiraResource) -> dg.Output[pd.DataFrame]:
+    """Bug metrics per account from the configured Jira projects (one JQL stream)."""
+    period = Period.parse(period_label(context.partition_key))
+    return _finish(context, extract_jira(jira, period, _keys(account_mapping, "jira_key"), context.log.warning))
+
+
+@_source_asset("looker_adoption_metrics", "looker", looker_metrics.METRICS)
+def looker_adoption_metrics(context: dg.AssetExecutionContext, account_mapping: pd.DataFrame,
+                            looker: LookerResource, pipeline_config: PipelineConfigResource) -> dg.Output[pd.DataFrame]:
+    """Adoption metrics and platform value per account from Looker (two inline queries and one Look)."""
+    period = Period.parse(period_label(context.partition_key))
+    names = pipeline_config.load().pipeline.looker
+    result = extract_looker(
+        looker, period, _keys(account_mapping, "looker_account_id"), model=names.model,
+        user_sessions_view=names.user_sessions_view, feature_usage_view=names.feature_usage_view,
+        platform_view=names.platform_metrics_view, platform_look_id=names.platform_look_id, log=context.log.warning,
+    )
+    return _finish(context, result)
+
+
+@_source_asset("salesforce_account_metrics", "salesforce", salesforce_metrics.METRICS)
+def salesforce_account_metrics(context: dg.AssetExecutionContext, account_mapping: pd.DataFrame,
+                               salesforce: SalesforceResource) -> dg.Output[pd.DataFrame]:
+    """Financial, relationship and churn-signal metrics per account from Salesforce (one SOQL stream per object)."""
+    period = Period.parse(period_label(context.partition_key))
+    ids = list(account_mapping["salesforce_account_id"])
+    return _finish(context, extract_salesforce(salesforce, period, ids, context.log.warning))
+
+
+SOURCE_ASSETS = [intercom_support_metrics, jira_bug_metrics, looker_adoption_metrics, salesforce_account_metrics]

@@ -1,0 +1,56 @@
+"""The Looker extraction: one inline query per view plus the platform-value Look, one login."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from health_pipeline.extract import looker as pure
+from health_pipeline.extract.frame import metrics_frame, unmapped_keys
+from health_pipeline.extract.period import Period
+from health_pipeline.resources.errors import SourceError
+from health_pipeline.resources.http import LogFunction
+from health_pipeline.resources.looker import LookerResource
+from health_pipeline.sources.result import SourceResult, Stopwatch, not_configured, with_stats
+
+SOURCE = "Looker"
+
+
+def extract_looker(resource: LookerResource, period: Period, keys: Sequence[tuple[str, Any]], *,
+                   model: str, user_sessions_view: str, feature_usage_view: str, platform_view: str,
+                   platform_look_id: str, log: LogFunction | None = None) -> SourceResult:
+    """Adoption metrics and platform value per mapped account (keys: salesforce_account_id, looker_account_id)."""
+    if not resource.is_configured():
+        return not_configured(keys, pure.METRICS, period, SOURCE)
+    watch = Stopwatch()
+    client = resource.open_client(log)
+    problems: list[tuple[str, str, str]] = []
+    sessions_query, usage_query = pure.adoption_queries(period, model, user_sessions_view, feature_usage_view)
+    try:
+        sessions = _parse(lambda text: pure.parse_user_sessions(text, user_sessions_view, problems),
+                          client.run_inline_json(sessions_query), user_sessions_view)
+        usage = _parse(lambda text: pure.parse_feature_usage(text, feature_usage_view, problems),
+                       client.run_inline_json(usage_query), feature_usage_view)
+        look = pure.PlatformLookParser(period, platform_view)
+        look.feed(client.run_look_csv(platform_look_id))
+    finally:
+        client.logout()
+    per_account = pure.combine(sessions, usage, look.result())
+    frame = metrics_frame(keys, per_account, pure.METRICS, pure.DEFAULTS)
+    result = SourceResult(frame=frame, period=period, configured=True)
+    result.facts = {
+        "user_session_rows": len(sessions),
+        "feature_usage_rows": len(usage),
+        "platform_rows_in_month": look.rows_kept,
+        "platform_rows_other_months": look.rows_other_months,
+        "unmapped_accounts": len(unmapped_keys(keys, per_account)),
+    }
+    result.notes.extend(f"unreadable value: {problem}" for problem in (problems + look.problems)[:20])
+    pages = {"POST /api/4.0/queries/run/json": 2, f"GET /api/4.0/looks/{platform_look_id}/run/csv": 1}
+    return with_stats(result, client.stats, pages, watch)
+
+
+def _parse(parse: Any, text: str, view: str) -> dict[str, dict[str, Any]]:
+    """Parse one query's JSON result, turning a malformed reply into a SourceError naming the view."""
+    try:
+        return parse(text)
+    except ValueError as error:
+        raise SourceError(SOURCE, f"POST /api/4.0/queries/run/json ({view})", f"unusable result: {error}") from None

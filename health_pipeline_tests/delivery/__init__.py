@@ -1,0 +1,1 @@
+"""Tests of the health-score sink: records, CSV files, the Salesforce writer and the asset."""

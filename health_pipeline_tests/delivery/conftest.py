@@ -1,0 +1,54 @@
+"""Fixtures: a Salesforce emulator per test over loopback TLS, seeded with accounts, and the real client."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+import pytest
+
+from health_pipeline.resources.salesforce import SalesforceClient, SalesforceResource
+from health_pipeline.sandbox.salesforce import SalesforceEmulator
+from health_pipeline.sandbox.salesforce_values import make_id
+from health_pipeline.sandbox.server import EmulatorServer
+from health_pipeline.sandbox.tls import SandboxTLS
+
+USERNAME, PASSWORD, TOKEN = "sink@alliants.example", "s3cret-pa55", "TOK3N"
+ACCOUNT_COUNT = 460
+ACCOUNT_IDS = [make_id("001", n) for n in range(1, ACCOUNT_COUNT + 1)]
+MISSING_ACCOUNT = make_id("001", 99_999)  # well-formed, but no such Account
+
+
+@dataclass
+class Org:
+    """A running emulator, the resource that reaches it, and helpers to read it back."""
+
+    emulator: SalesforceEmulator
+    resource: SalesforceResource
+
+    def client(self) -> SalesforceClient:
+        """A logged-in simple_salesforce client (with per-endpoint call counts)."""
+        return self.resource.open_client()
+
+    def health_scores(self) -> list[dict]:
+        """Every Health_Score__c record, read back through the real client's SOQL."""
+        soql = ("SELECT Id, Health_Score_Key__c, Account__c, Period__c, Health_Score__c, Tier__c, "
+                "Support_Score__c, Previous_Score__c, Top_Risk_Factors__c, Scored_At__c FROM Health_Score__c")
+        return self.client().sf.query_all(soql)["records"]
+
+
+@pytest.fixture(scope="session")
+def tls() -> Iterator[SandboxTLS]:
+    with SandboxTLS() as sandbox_tls:
+        yield sandbox_tls
+
+
+@pytest.fixture
+def org(tls: SandboxTLS) -> Iterator[Org]:
+    accounts = [{"Id": account_id, "Name": f"Account {n}", "Segment__c": "paid"}
+                for n, account_id in enumerate(ACCOUNT_IDS)]
+    emulator = SalesforceEmulator({"Account": accounts}, username=USERNAME, password=PASSWORD, security_token=TOKEN)
+    with EmulatorServer(emulator, ssl_context=tls.server_context()) as server:
+        emulator.base_url = server.url
+        resource = SalesforceResource(username=USERNAME, password=PASSWORD, security_token=TOKEN, domain="login",
+                                      login_url_override=server.url, ca_bundle=str(tls.ca_pem_path), max_retries=1)
+        yield Org(emulator, resource)

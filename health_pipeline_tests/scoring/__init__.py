@@ -1,0 +1,1 @@
+"""Tests of health_pipeline.scoring, the pure scoring engine."""
