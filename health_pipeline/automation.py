@@ -1,11 +1,10 @@
 """The monthly job, its schedule, and the run-failure sensor."""
-from __future__ import annotations
 
 import dagster as dg
 import requests
 
 from health_pipeline.alerts import AlertResource, FailureReport
-from health_pipeline.settings import default_config_dir, load_config
+from health_pipeline.settings import default_config_dir, load_pipeline_settings
 
 MONTHLY_JOB_NAME = "monthly_health_score"
 
@@ -18,7 +17,7 @@ monthly_health_score_job = dg.define_asset_job(
 
 def build_monthly_schedule() -> dg.ScheduleDefinition:
     """Runs after each month ends (day and hour from config/pipeline.yaml) and scores the month just ended."""
-    schedule = load_config(default_config_dir()).pipeline.schedule
+    schedule = load_pipeline_settings(default_config_dir()).schedule
     return dg.build_schedule_from_partitioned_job(
         monthly_health_score_job,
         name="monthly_health_score_schedule",

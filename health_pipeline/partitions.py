@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from health_pipeline.settings import default_config_dir, load_config
+from health_pipeline.settings import default_config_dir, load_pipeline_settings
 
 
 def monthly_partitions(start_month: str) -> dg.MonthlyPartitionsDefinition:
@@ -21,4 +21,4 @@ def partition_key(period: str) -> str:
     return f"{period}-01"
 
 
-MONTHLY = monthly_partitions(load_config(default_config_dir()).pipeline.partitions.start_month)
+MONTHLY = monthly_partitions(load_pipeline_settings(default_config_dir()).partitions.start_month)

@@ -26,6 +26,7 @@ CONFIG_FILES = (WEIGHTS_FILE, THRESHOLDS_FILE, PIPELINE_FILE, MAPPING_FILE)
 __all__ = [
     "CONFIG_DIR_ENV", "CONFIG_FILES", "AccountMapping", "ConfigError", "MappedAccount", "PipelineConfig",
     "PipelineSettings", "ScoringConfig", "default_config_dir", "load_account_mapping", "load_config",
+    "load_pipeline_settings", "load_scoring",
 ]
 
 
@@ -59,6 +60,26 @@ def load_config(config_dir: Path | str) -> PipelineConfig:
     if problems or scoring is None or pipeline is None or mapping is None:
         raise ConfigError(problems, config_dir)
     return PipelineConfig(config_dir=config_dir, scoring=scoring, mapping=mapping, pipeline=pipeline)
+
+
+def load_pipeline_settings(config_dir: Path | str) -> PipelineSettings:
+    """Only ``pipeline.yaml`` of ``config_dir`` (e.g. for partitions and schedules, which do not need
+    the account mapping); raise `ConfigError` listing every problem."""
+    problems: list[str] = []
+    settings = parse_pipeline(Path(config_dir) / PIPELINE_FILE, problems)
+    if settings is None:
+        raise ConfigError(problems, config_dir)
+    return settings
+
+
+def load_scoring(config_dir: Path | str) -> ScoringConfig:
+    """Only ``weights.yaml`` and ``thresholds.yaml`` of ``config_dir``; raise `ConfigError` listing
+    every problem."""
+    problems: list[str] = []
+    scoring = load_scoring_config(Path(config_dir), problems)
+    if scoring is None:
+        raise ConfigError(problems, config_dir)
+    return scoring
 
 
 def load_account_mapping(path: Path | str) -> AccountMapping:

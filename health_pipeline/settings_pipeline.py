@@ -36,7 +36,7 @@ class CheckSettings:
 
 @dataclass(frozen=True)
 class DeliverySettings:
-    output_dir: Path = Path("output")
+    output_dir: str = "output"  # as written; relative paths are relative to the working directory
     bulk_threshold: int = 2000  # records from which the Bulk API is used
     failure_tolerance: int = 0  # records that may fail to deliver before the run fails
 
@@ -94,7 +94,7 @@ def _timezone(value: Any) -> Any:
 
 
 def _path(value: Any) -> Any:
-    return Path(value) if isinstance(value, str) and value.strip() else INVALID
+    return value if isinstance(value, str) and value.strip() else INVALID
 
 
 # section -> (settings class, {key: (value parser, what a valid value is)})

@@ -15,6 +15,7 @@ import pytest
 from health_pipeline.scoring import DIMENSIONS, METRIC_CATALOGUE, Threshold
 from health_pipeline.settings import (
     CONFIG_DIR_ENV, ConfigError, MappedAccount, default_config_dir, load_account_mapping, load_config,
+    PipelineSettings, load_pipeline_settings, load_scoring,
 )
 from health_pipeline.settings_mapping import salesforce_id_18
 
@@ -83,7 +84,7 @@ def test_shipped_pipeline_settings(config_dir):
     assert pipeline.partitions.start_month == "2025-01"
     assert (pipeline.schedule.day_of_month, pipeline.schedule.hour_of_day, pipeline.schedule.timezone) == (2, 6, "UTC")
     assert (pipeline.checks.coverage_floor_pct, pipeline.checks.max_share_below_floor) == (50.0, 0.25)
-    assert pipeline.delivery.output_dir == Path("output")
+    assert pipeline.delivery.output_dir == "output"
     assert (pipeline.delivery.bulk_threshold, pipeline.delivery.failure_tolerance) == (2000, 0)
     assert pipeline.looker.model == "alliants" and pipeline.looker.platform_look_id == "1"
     assert (pipeline.looker.user_sessions_view, pipeline.looker.feature_usage_view,
@@ -388,3 +389,15 @@ def test_default_config_dir(monkeypatch, tmp_path):
 
 def test_every_dimension_is_configured(config_dir):
     assert tuple(d.name for d in load_config(config_dir).scoring.dimensions) == DIMENSIONS
+
+
+def test_partial_loaders_need_only_their_files(config_dir):
+    (config_dir / "account_mapping.csv").unlink()
+    assert load_pipeline_settings(config_dir) == PipelineSettings()
+    assert load_scoring(config_dir).fingerprint() == load_scoring(REPO / "config").fingerprint()
+    edit(config_dir / "pipeline.yaml", "hour_of_day: 6", "hour_of_day: 25")
+    with pytest.raises(ConfigError, match="schedule.hour_of_day"):
+        load_pipeline_settings(config_dir)
+    (config_dir / "weights.yaml").unlink()
+    with pytest.raises(ConfigError, match="weights.yaml: file not found"):
+        load_scoring(config_dir)

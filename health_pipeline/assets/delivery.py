@@ -1,6 +1,5 @@
 """The salesforce_health_scores sink: the month's scores upserted as Health_Score__c records, or a CSV in dry run."""
-from __future__ import annotations
-
+# No `from __future__ import annotations`: Dagster compares the `context` annotation to the class itself.
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Sequence
@@ -64,6 +63,8 @@ def deliver(context: dg.AssetExecutionContext, records: list[dict], sink: Health
     failed_file = write_failed_records(outcome.failed, sink.failed_records_file(period))
     context.log.info(f"{period}: {outcome.created} created, {outcome.updated} updated, {len(outcome.failed)} failed "
                      f"in {outcome.api_calls} {outcome.method} calls")
+    if failed_file is not None:
+        context.log.warning(f"{period}: {len(outcome.failed)} records refused by Salesforce, kept in {failed_file}")
     metadata = outcome_metadata(outcome, dict(client.stats.calls), failed_file)
     if len(outcome.failed) > sink.failure_tolerance:
         raise dg.Failure(
@@ -83,6 +84,9 @@ def salesforce_health_scores(
     """Each account's monthly health score as a Health_Score__c record in Salesforce, upserted by account and month (a CSV file in dry run); refused records are kept in a failed-records CSV."""
     period = period_label(context.partition_key)
     records = health_score_records(account_health_scores, scored_at=datetime.now(timezone.utc))
+    other_months = sorted({record["Period__c"] for record in records} - {period})
+    if other_months:  # a wrong period would write another month's external IDs
+        raise dg.Failure(description=f"account_health_scores for {period} holds rows of {', '.join(other_months)}")
     metadata: dict[str, Any] = {"period": period, "dry_run": sink.dry_run, "dagster/row_count": len(records),
                                 "tier_distribution": tier_table(account_health_scores)}
     if sink.dry_run:

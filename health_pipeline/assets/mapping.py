@@ -1,5 +1,4 @@
 """The account_mapping asset: the validated cross-system ID map, snapshotted per month."""
-from __future__ import annotations
 
 import dagster as dg
 import pandas as pd

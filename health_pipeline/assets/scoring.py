@@ -1,5 +1,4 @@
 """The account_health_scores asset: the month's frame scorer over the four sources, with its checks."""
-from __future__ import annotations
 
 from typing import Iterator
 
@@ -13,7 +12,7 @@ from health_pipeline.partitions import MONTHLY
 from health_pipeline.resources.config import PipelineConfigResource
 from health_pipeline.scoring import score_accounts
 from health_pipeline.scoring.assemble import add_trend, assemble_metrics, tier_counts
-from health_pipeline.settings import default_config_dir, load_config
+from health_pipeline.settings import default_config_dir, load_scoring
 
 SCORES = dg.AssetKey("account_health_scores")
 BLOCKING = ("scores_in_range", "one_row_per_mapped_account", "no_duplicate_keys")
@@ -23,7 +22,7 @@ SOURCE_NAMES = {
     "looker_adoption_metrics": "Looker", "salesforce_account_metrics": "Salesforce",
 }
 # The code version follows the scoring configuration: changing weights or thresholds marks scored months stale.
-SCORING_VERSION = load_config(default_config_dir()).scoring.fingerprint()
+SCORING_VERSION = load_scoring(default_config_dir()).fingerprint()
 
 
 @dg.asset(

@@ -1,5 +1,5 @@
 """The four monthly source assets: one bulk extraction per vendor, one row per mapped account."""
-from __future__ import annotations
+# No `from __future__ import annotations` here: Dagster reads the context and input annotations at definition time.
 
 from typing import Any
 

@@ -1,4 +1,4 @@
-"""CSV files of the sink: the dry-run output and the failed records, written atomically and safe to open in a spreadsheet."""
+"""The sink's CSV files (dry-run output, failed records): written atomically, safe to open in a spreadsheet."""
 from __future__ import annotations
 
 import csv

@@ -98,7 +98,7 @@ def health_score_records(scores: pd.DataFrame, scored_at: datetime) -> list[dict
     if missing:
         raise ValueError(f"the scores frame lacks column(s): {', '.join(missing)}")
     stamp = utc_timestamp(scored_at)
-    names = scores["account_name"] if "account_name" in scores.columns else pd.Series(None, index=scores.index)
+    names = scores["account_name"] if "account_name" in scores.columns else [None] * len(scores)
     records = []
     for position, (row, account_name) in enumerate(zip(scores[list(FIELD_COLUMNS.values())].itertuples(index=False),
                                                        names)):

@@ -131,13 +131,15 @@ def upsert_bulk2(sf: Salesforce, records: Sequence[dict], poll_seconds: float) -
     answered: set[str] = set()
     for job in jobs:
         job_id = job["job_id"]
-        for row in _rows(guarded("GET jobs/ingest/{id}/successfulResults", lambda: bulk.get_successful_records(job_id))):
+        saved = guarded("GET jobs/ingest/{id}/successfulResults", lambda: bulk.get_successful_records(job_id))
+        for row in _rows(saved):
             answered.add(row.get(EXTERNAL_ID, ""))
             if row.get("sf__Created", "").lower() == "true":
                 outcome.created += 1
             else:
                 outcome.updated += 1
-        for row in _rows(guarded("GET jobs/ingest/{id}/failedResults", lambda: bulk.get_failed_records(job_id))):
+        refused = guarded("GET jobs/ingest/{id}/failedResults", lambda: bulk.get_failed_records(job_id))
+        for row in _rows(refused):
             key = row.get(EXTERNAL_ID, "")
             answered.add(key)
             outcome.failed.append((by_key.get(key, row), parse_bulk_error(row.get("sf__Error", ""))))

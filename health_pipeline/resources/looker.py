@@ -94,11 +94,4 @@ class LookerClient:
 
     def run_look_csv(self, look_id: str) -> str:
         """Run a saved Look as CSV and return the raw result text."""
-        return self._call(f"GET /api/4.0/looks/{look_id}/run/csv", lambda: self.sdk.run_look(look_id, "csv"))
-
-    def logout(self) -> None:
-        """End the API session (best effort: a failed logout must not fail the asset)."""
-        try:
-            self.sdk.auth.logout()
-        except (looker_error.SDKError, OSError):
-            pass
+        return self._call(f"GET /api/4.0/looks/{look_id}/run/csv", lambda: self.sdk.run_look(look_id, "csv", limit=-1))

@@ -7,6 +7,7 @@ import dagster as dg
 from pydantic import Field
 
 from health_pipeline.delivery.csv_output import dry_run_path, failed_records_path
+from health_pipeline.settings_pipeline import DeliverySettings
 
 
 class HealthScoreSinkResource(dg.ConfigurableResource):
@@ -24,6 +25,12 @@ class HealthScoreSinkResource(dg.ConfigurableResource):
         default=2.0, gt=0, description="Seconds between Bulk API 2.0 job status polls.")
     collection_size: int = Field(
         default=200, ge=1, le=200, description="Records per sObject Collections call (1 to 200).")
+
+    @classmethod
+    def from_settings(cls, delivery: DeliverySettings, *, dry_run: bool = True) -> "HealthScoreSinkResource":
+        """The sink configured from `pipeline.yaml`'s delivery section."""
+        return cls(dry_run=dry_run, output_dir=str(delivery.output_dir), bulk_threshold=delivery.bulk_threshold,
+                   failure_tolerance=delivery.failure_tolerance)
 
     def dry_run_file(self, period: str) -> Path:
         """The dry-run CSV of month `period` (YYYY-MM)."""

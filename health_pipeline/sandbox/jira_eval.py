@@ -140,7 +140,8 @@ class JiraSearch:
             return Matches(tables, np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64))
         table_index = np.concatenate([p[0] for p in picked])
         rows = np.concatenate([p[1] for p in picked])
-        ordering = np.lexsort([np.concatenate(k) for k in keys])  # lexsort: last key is primary
+        columns = [np.concatenate(k) for k in keys]
+        ordering = np.lexsort([columns[0]] + columns[:0:-1])  # lexsort's last key is the primary one
         return Matches(tables, table_index[ordering], rows[ordering])
 
     def page(self, jql: str, token: str | None, max_results: int, fields: set[str] | None,

@@ -239,7 +239,7 @@ class Parser:
             return None
         if token.kind not in ("word", "string"):
             found = f"but got '{token.text}'" if token.kind != "end" else "before the end of the query"
-            raise _error(f"Expecting a value {found}", token.pos)
+            raise _error(f"Expecting either a value, list or function {found}", token.pos)
         if self.peek().kind == "punct" and self.peek().text == "(":
             raise JqlError(f"Error in the JQL Query: The function '{token.text}' is not supported by the sandbox.")
         if name in DATE_FIELDS:

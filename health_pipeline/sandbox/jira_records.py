@@ -97,7 +97,7 @@ class RecordIssueTable:
         """Float keys to order by (NaN = empty)."""
         if field == "priority":
             ids = [(f.get("priority") or {}).get("id") for f in self._fields]
-            return np.array([float(i) if i is not None else np.nan for i in ids])
+            return -np.array([float(i) if i is not None else np.nan for i in ids])  # DESC = Highest first
         column = self.column(field)
         if isinstance(column, Numeric):
             values = column.values.astype(float)

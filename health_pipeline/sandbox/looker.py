@@ -45,8 +45,10 @@ def default_looks() -> dict[str, dict]:
 
 def _reader(data: Any) -> tuple[Callable[[str, str], list[dict]], Callable[[], list[str]]]:
     """`rows(view, month)` and `months()` of a data object (also accepts `looker_rows`/`looker_months`)."""
-    rows = getattr(data, "rows", None) or getattr(data, "looker_rows")
-    months = getattr(data, "months", None) or getattr(data, "looker_months")
+    rows = getattr(data, "rows", None) or getattr(data, "looker_rows", None)
+    months = getattr(data, "months", None) or getattr(data, "looker_months", None)
+    if not callable(rows) or not callable(months):
+        raise TypeError("Looker data needs rows(view, month) and months() (or looker_rows and looker_months)")
     return rows, months
 
 

@@ -73,17 +73,15 @@ def check_query(body: Any) -> tuple[View, list[str]]:
         raise LookerError(404, "Not found", [{"field": missing, "code": "not_found",
                                               "message": f"{missing} '{body[missing]}' not found in model '{MODEL}'"}])
     view = VIEWS[body["view"]]
-    names = []
-    for key, where in [(f, "fields") for f in body.get("fields") or []] + [
-            (f, "filters") for f in body.get("filters") or {}] + [
-            (s.split()[0] if s.split() else s, "sorts") for s in body.get("sorts") or []]:
-        prefix, _, name = str(key).partition(".")
-        if prefix != view.name or name not in view.fields:
-            raise LookerError(422, "Validation Failed", [{"field": where, "code": "invalid",
-                                                          "message": f"Unknown field '{key}' in explore "
-                                                                     f"'{MODEL}::{view.name}'"}])
-        if where == "fields":
-            names.append(name)
+    named = {"fields": list(body.get("fields") or []), "filters": list(body.get("filters") or {}),
+             "sorts": [str(term).split(" ")[0] for term in body.get("sorts") or []]}
+    for where, keys in named.items():
+        for key in keys:
+            prefix, _, name = str(key).partition(".")
+            if prefix != view.name or name not in view.fields:
+                raise LookerError(422, "Validation Failed", [{"field": where, "code": "invalid", "message":
+                                                              f"Unknown field '{key}' in explore '{MODEL}::{view.name}'"}])
+    names = [str(key).partition(".")[2] for key in named["fields"]]
     if not names:
         raise LookerError(422, "Validation Failed", [{"field": "fields", "code": "missing_field",
                                                       "message": "a query needs at least one field"}])
@@ -95,7 +93,10 @@ def _day(text: str) -> date:
     found = re.fullmatch(r"(\d{4})[/-](\d{1,2})(?:[/-](\d{1,2}))?", text.strip())
     if not found:
         raise FilterError(f"invalid date in filter: {text.strip()!r}")
-    return date(int(found[1]), int(found[2]), int(found[3] or 1))
+    try:
+        return date(int(found[1]), int(found[2]), int(found[3] or 1))
+    except ValueError:
+        raise FilterError(f"invalid date in filter: {text.strip()!r}") from None
 
 
 def _next_month(day: date) -> date:
@@ -163,8 +164,11 @@ def run_query(body: dict, rows_of: Callable[[str, str], list[dict]], months: lis
             result.append(out)
     result = _sorted(result, view, names, body.get("sorts") or [])
     limit = str(limit_override if limit_override not in (None, "") else body.get("limit") or DEFAULT_LIMIT)
-    if limit != "-1":
-        result = result[:max(0, int(float(limit)))]
+    if not re.fullmatch(r"-?\d+", limit.strip()):
+        raise LookerError(422, "Validation Failed", [{"field": "limit", "code": "invalid",
+                                                      "message": f"limit must be an integer, got {limit!r}"}])
+    if int(limit) >= 0:
+        result = result[:int(limit)]
     return [f"{view.name}.{n}" for n in names], [{f"{view.name}.{n}": row.get(n) for n in names} for row in result]
 
 

@@ -49,6 +49,11 @@ class Bulk2Ingest:
         self._lock = threading.Lock()
         self._counter = itertools.count(1)
 
+    def job_infos(self) -> list[dict]:
+        """The public info of every job, oldest first."""
+        with self._lock:
+            return [self._public(job) for job in self._jobs.values()]
+
     def _job(self, request: Request) -> IngestJob | None:
         with self._lock:
             return self._jobs.get(normalize_id(request.params["job"]) or "")
@@ -114,13 +119,15 @@ class Bulk2Ingest:
             return sf_error(400, "INVALIDJOBSTATE", f"Invalid state transition to {state}")
         if state == "Aborted":
             job.info["state"] = "Aborted"
-            job.unprocessed = self._rows(job)[1] if job.data else []
+            try:
+                job.header, job.unprocessed = self._rows(job) if job.data else ([], [])
+            except ValueError:
+                pass
             return json_response(200, self._public(job))
         job.info["state"] = "UploadComplete"
         reply = dict(self._public(job))
-        with self.store.lock:
-            self._process(job)
         job.polls_left = max(0, int(self.polls_before_complete()))
+        self._process(job)
         return json_response(200, reply)
 
     def info(self, request: Request) -> Response:
@@ -222,7 +229,7 @@ class Bulk2Ingest:
         job.info["state"] = "JobComplete"
 
     def _columns(self, job: IngestJob, spec: ObjectSpec) -> list[str]:
-        """The canonical field name of every header column (ValueError on an unknown one or a ragged row)."""
+        """The canonical field name of every header column (ValueError on an unknown one)."""
         columns = []
         for name in job.header:
             found = spec.field(name, self.store.phase2)

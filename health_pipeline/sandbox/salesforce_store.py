@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -170,15 +171,14 @@ class SalesforceStore:
 
     def upsert(self, spec: ObjectSpec, ext_field: str, ext_value: Any, values: dict) -> Saved:
         """Create or update the record whose `ext_field` equals `ext_value` (WriteFailure when invalid)."""
+        values = {k: v for k, v in values.items() if k.lower() != ext_field.lower()}
         with self.lock:
             if ext_field == "Id":
-                if ext_value in (None, ""):
-                    return self.create(spec, values)
-                return self.update(spec, str(ext_value), values)
+                return self.create(spec, values) if ext_value in (None, "") else self.update(spec, str(ext_value), values)
             if ext_value is None or str(ext_value) == "":
                 raise WriteFailure([WriteError("MISSING_ARGUMENT", f"{ext_field} not specified", [])])
             existing = self.find_unique(spec.name, ext_field, ext_value)
-            values = {k: v for k, v in values.items() if k.lower() != ext_field.lower()} | {ext_field: ext_value}
+            values[ext_field] = str(ext_value)
             if existing is None:
                 return self.create(spec, values)
             return self.update(spec, existing["Id"], values)
@@ -198,50 +198,34 @@ class SalesforceStore:
     def save_batch(self, spec: ObjectSpec, rows: list[dict], ext_field: str | None,
                    all_or_none: bool = False) -> list[Saved | WriteFailure]:
         """Upsert (by `ext_field`) or insert (None) every row, one outcome per row in order."""
-        keys = [str(row.get(ext_field) or "").casefold() for row in rows] if ext_field and ext_field != "Id" else []
-        repeated = {key for key in keys if key and keys.count(key) > 1}
+        values = [_lookup(row, ext_field) if ext_field else None for row in rows]
+        counts = Counter(str(v).casefold() for v in values if v not in (None, "") and ext_field != "Id")
         outcomes: list[Saved | WriteFailure] = []
-        with self.transaction() as tx:
-            for index, row in enumerate(rows):
-                if repeated and keys[index] in repeated:
+        with self.lock:
+            snapshot = self._snapshot() if all_or_none else None
+            for row, value in zip(rows, values):
+                if counts.get(str(value).casefold(), 0) > 1:
                     outcomes.append(WriteFailure([WriteError(
-                        "DUPLICATE_EXTERNAL_ID", f"Duplicate external id specified: {row.get(ext_field)}", [ext_field])]))
+                        "DUPLICATE_EXTERNAL_ID", f"Duplicate external id specified: {value}", [str(ext_field)])]))
                     continue
                 try:
-                    if ext_field is None:
-                        outcomes.append(self.create(spec, row))
-                    else:
-                        outcomes.append(self.upsert(spec, ext_field, row.get(ext_field), row))
+                    saved = self.create(spec, row) if ext_field is None else self.upsert(spec, ext_field, value, row)
+                    outcomes.append(saved)
                 except WriteFailure as failure:
                     outcomes.append(failure)
-            if all_or_none and any(isinstance(o, WriteFailure) for o in outcomes):
-                tx.rollback()
+            if snapshot is not None and any(isinstance(o, WriteFailure) for o in outcomes):
+                self._data, self._unique = snapshot
                 rolled_back = WriteError("ALL_OR_NONE_OPERATION_ROLLED_BACK", "Record rolled back because not all "
                                          "records were valid and the request was using AllOrNone header", [])
                 outcomes = [o if isinstance(o, WriteFailure) else WriteFailure([rolled_back]) for o in outcomes]
         return outcomes
 
-    def transaction(self) -> "_Transaction":
-        """A context that restores every record when `rollback()` is called inside it."""
-        return _Transaction(self)
+    def _snapshot(self) -> tuple[dict, dict]:
+        """Copies of the record maps and unique indexes (records themselves are never mutated in place)."""
+        return ({name: dict(rows) for name, rows in self._data.items()},
+                {key: dict(index) for key, index in self._unique.items()})
 
 
-class _Transaction:
-    """Holds the store lock and a snapshot to restore for all-or-none writes."""
-
-    def __init__(self, store: SalesforceStore) -> None:
-        self.store = store
-
-    def __enter__(self) -> "_Transaction":
-        self.store.lock.acquire()
-        self._data = {name: dict(rows) for name, rows in self.store._data.items()}
-        self._unique = {key: dict(index) for key, index in self.store._unique.items()}
-        return self
-
-    def rollback(self) -> None:
-        """Put every record and index back as they were on entry."""
-        self.store._data = {name: dict(rows) for name, rows in self._data.items()}
-        self.store._unique = {key: dict(index) for key, index in self._unique.items()}
-
-    def __exit__(self, *exc: object) -> None:
-        self.store.lock.release()
+def _lookup(row: dict, name: str) -> Any:
+    """A row's value for a field name, matched case-insensitively as Salesforce does."""
+    return next((value for key, value in row.items() if key.lower() == name.lower()), None)

@@ -84,8 +84,8 @@ class MonthIssues:
         if field in ("created", "updated", "resolutiondate"):
             values = self.cols[field].astype(float)
             return np.where(values >= 0, values, np.nan)
-        if field == "priority":
-            return self.cols["priority"].astype(float)
+        if field == "priority":  # Jira sorts priorities by rank: DESC puts Highest first
+            return -self.cols["priority"].astype(float)
         return self.ids.astype(float)
 
     def issues(self, rows: np.ndarray, fields: set[str] | None, base_url: str) -> list[dict]:

@@ -24,15 +24,13 @@ def extract_looker(resource: LookerResource, period: Period, keys: Sequence[tupl
     client = resource.open_client(log)
     problems: list[tuple[str, str, str]] = []
     sessions_query, usage_query = pure.adoption_queries(period, model, user_sessions_view, feature_usage_view)
-    try:
-        sessions = _parse(lambda text: pure.parse_user_sessions(text, user_sessions_view, problems),
-                          client.run_inline_json(sessions_query), user_sessions_view)
-        usage = _parse(lambda text: pure.parse_feature_usage(text, feature_usage_view, problems),
-                       client.run_inline_json(usage_query), feature_usage_view)
-        look = pure.PlatformLookParser(period, platform_view)
-        look.feed(client.run_look_csv(platform_look_id))
-    finally:
-        client.logout()
+    # No logout: the token lapses by itself, and a logout would add a call to every month.
+    sessions = _parse(lambda text: pure.parse_user_sessions(text, user_sessions_view, problems),
+                      client.run_inline_json(sessions_query), user_sessions_view)
+    usage = _parse(lambda text: pure.parse_feature_usage(text, feature_usage_view, problems),
+                   client.run_inline_json(usage_query), feature_usage_view)
+    look = pure.PlatformLookParser(period, platform_view)
+    look.feed(client.run_look_csv(platform_look_id))
     per_account = pure.combine(sessions, usage, look.result())
     frame = metrics_frame(keys, per_account, pure.METRICS, pure.DEFAULTS)
     result = SourceResult(frame=frame, period=period, configured=True)

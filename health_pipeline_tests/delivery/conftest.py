@@ -38,12 +38,14 @@ class Org:
 
 @pytest.fixture(scope="session")
 def tls() -> Iterator[SandboxTLS]:
+    """One throwaway CA and loopback certificate for the session."""
     with SandboxTLS() as sandbox_tls:
         yield sandbox_tls
 
 
 @pytest.fixture
 def org(tls: SandboxTLS) -> Iterator[Org]:
+    """A fresh org per test: the seeded accounts and no Health_Score__c records yet."""
     accounts = [{"Id": account_id, "Name": f"Account {n}", "Segment__c": "paid"}
                 for n, account_id in enumerate(ACCOUNT_IDS)]
     emulator = SalesforceEmulator({"Account": accounts}, username=USERNAME, password=PASSWORD, security_token=TOKEN)

@@ -16,6 +16,7 @@ from health_pipeline.delivery.csv_output import (
 
 
 def read_rows(path: Path) -> list[dict]:
+    """The rows of a written CSV file."""
     with path.open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
 
@@ -55,6 +56,8 @@ def test_a_failed_write_keeps_the_previous_file_and_no_temp_file(tmp_path):
     write_csv_atomically([{"a": 1}], path)
 
     class Unprintable:
+        """A value whose text cannot be produced, to break the write half-way."""
+
         def __str__(self):
             raise RuntimeError("boom")
 

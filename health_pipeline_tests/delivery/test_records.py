@@ -19,6 +19,7 @@ ACCOUNT = "001Hp0000000001AAA"
 
 
 def one_record(**overrides) -> dict:
+    """The record of a one-account frame with some columns overridden."""
     frame = scores_frame([ACCOUNT])
     for column, value in overrides.items():
         frame[column] = pd.Series([value], dtype=frame[column].dtype if value is not None else object)
@@ -99,3 +100,8 @@ def test_pure_modules_load_no_dagster():
             "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in {'dagster', 'simple_salesforce'})))")
     output = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert output.stdout.strip() == ""
+
+
+def test_account_name_is_optional():
+    frame = scores_frame([ACCOUNT]).drop(columns="account_name")
+    assert health_score_records(frame, SCORED_AT)[0]["Name"] == "2026-10 Health Score"

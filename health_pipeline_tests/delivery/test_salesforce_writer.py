@@ -23,10 +23,12 @@ FAST = {"bulk_threshold": 2000, "poll_seconds": 0.01}
 
 
 def records_for(count: int, period: str = "2026-10") -> list[dict]:
+    """Records for the first `count` seeded accounts."""
     return health_score_records(scores_frame(ACCOUNT_IDS[:count], period), SCORED_AT)
 
 
 def by_key(rows: list[dict]) -> dict[str, dict]:
+    """Rows by their external ID."""
     return {row[EXTERNAL_ID]: row for row in rows}
 
 
@@ -129,7 +131,8 @@ def test_bulk_rows_encode_none_as_na():
 
 def test_bulk_error_text_is_read_into_code_message_and_fields():
     text = "REQUIRED_FIELD_MISSING:Required fields are missing: [Account__c]:Account__c --"
-    assert parse_bulk_error(text) == "REQUIRED_FIELD_MISSING: Required fields are missing: [Account__c]; fields: Account__c"
+    assert parse_bulk_error(text) == ("REQUIRED_FIELD_MISSING: Required fields are missing: [Account__c]; "
+                                      "fields: Account__c")
     assert parse_bulk_error("A:one: -- B:two:x,y --") == "A: one | B: two; fields: x, y"
 
 

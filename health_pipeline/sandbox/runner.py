@@ -1,0 +1,125 @@
+"""Starts the four emulators on free loopback ports and says how to reach them."""
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from health_pipeline.sandbox.fixtures import load_fixture_dir
+from health_pipeline.sandbox.intercom import IntercomEmulator
+from health_pipeline.sandbox.jira import JiraEmulator
+from health_pipeline.sandbox.looker import LookerEmulator
+from health_pipeline.sandbox.salesforce import SalesforceEmulator
+from health_pipeline.sandbox.server import EmulatorServer
+from health_pipeline.sandbox.tls import SandboxTLS
+from health_pipeline.sandbox.world import World
+
+
+@dataclass(frozen=True)
+class SandboxCredentials:
+    """The credentials the emulators accept (they guard nothing: the sandbox holds synthetic data)."""
+
+    intercom_token: str = "sandbox-intercom-token"
+    jira_email: str = "sandbox@health-pipeline.example"
+    jira_token: str = "sandbox-jira-token"
+    looker_client_id: str = "sandbox-looker-client"
+    looker_client_secret: str = "sandbox-looker-secret"
+    sf_username: str = "sandbox@health-pipeline.example"
+    sf_password: str = "sandbox-password"
+    sf_security_token: str = "sandboxtoken"
+
+
+class Sandbox:
+    """The four emulators over one data set (a synthetic world or a fixture directory)."""
+
+    JIRA_PROJECTS = "BUG,PLAT"  # the world keeps customer bugs in BUG and PLAT (OPS is internal)
+
+    def __init__(self, seed: int = 7, accounts: int = 200, *, fixture_dir: str | Path | None = None,
+                 phase2_fields: bool = True, state_dir: str | Path | None = None,
+                 credentials: SandboxCredentials | None = None) -> None:
+        self.credentials = credentials or SandboxCredentials()
+        self.data: Any = load_fixture_dir(fixture_dir) if fixture_dir else World(seed=seed, accounts=accounts)
+        self.world = self.data if isinstance(self.data, World) else None
+        creds = self.credentials
+        self.tls = SandboxTLS(Path(state_dir) if state_dir else None)
+        self.intercom = IntercomEmulator(self.data, creds.intercom_token)
+        self.jira = JiraEmulator(self.data, creds.jira_email, creds.jira_token)
+        self.looker = LookerEmulator(self.data, client_id=creds.looker_client_id,
+                                     client_secret=creds.looker_client_secret)
+        self.salesforce = SalesforceEmulator(self.data.salesforce_records(), username=creds.sf_username,
+                                             password=creds.sf_password, security_token=creds.sf_security_token,
+                                             phase2_fields=phase2_fields)
+        self._servers: dict[str, EmulatorServer] = {}
+
+    @property
+    def emulators(self) -> dict[str, Any]:
+        """The emulators by source name (their `faults` and `calls` are for tests and benchmarks)."""
+        return {"intercom": self.intercom, "jira": self.jira, "looker": self.looker, "salesforce": self.salesforce}
+
+    def url(self, source: str) -> str:
+        """The base URL of a running emulator."""
+        return self._servers[source].url
+
+    def start(self) -> "Sandbox":
+        """Start the four servers (Salesforce over TLS with the sandbox CA)."""
+        self._servers["intercom"] = EmulatorServer(self.intercom).start()
+        self._servers["jira"] = EmulatorServer(self.jira).start()
+        self._servers["looker"] = EmulatorServer(self.looker).start()
+        self._servers["salesforce"] = EmulatorServer(self.salesforce, ssl_context=self.tls.server_context()).start()
+        self.salesforce.base_url = self._servers["salesforce"].url
+        return self
+
+    def stop(self) -> None:
+        """Stop every server."""
+        for server in self._servers.values():
+            server.stop()
+        self._servers.clear()
+
+    def reset_counters_and_faults(self) -> None:
+        """Zero the call counters and switch every fault off."""
+        for emulator in self.emulators.values():
+            emulator.calls.reset()
+            emulator.faults.clear()
+
+    def env(self) -> dict[str, str]:
+        """The environment variables of config/.env.example that point the pipeline at this sandbox."""
+        creds = self.credentials
+        return {
+            "INTERCOM_API_TOKEN": creds.intercom_token,
+            "INTERCOM_BASE_URL": self.url("intercom"),
+            "JIRA_BASE_URL": self.url("jira"),
+            "JIRA_EMAIL": creds.jira_email,
+            "JIRA_API_TOKEN": creds.jira_token,
+            "JIRA_PROJECTS": self.JIRA_PROJECTS,
+            "JIRA_ACCOUNT_LINK": "component",
+            "LOOKER_BASE_URL": self.url("looker"),
+            "LOOKER_CLIENT_ID": creds.looker_client_id,
+            "LOOKER_CLIENT_SECRET": creds.looker_client_secret,
+            "LOOKER_VERIFY_SSL": "false",
+            "SF_USERNAME": creds.sf_username,
+            "SF_PASSWORD": creds.sf_password,
+            "SF_SECURITY_TOKEN": creds.sf_security_token,
+            "SF_DOMAIN": "login",
+            "SF_LOGIN_URL": self.url("salesforce"),
+            "SF_CA_BUNDLE": str(self.tls.ca_pem_path),
+        }
+
+    def write_env_file(self, path: str | Path) -> Path:
+        """Write `env()` as a dotenv file (atomically), for `dagster dev` in another process."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        body = "# written by `health-pipeline sandbox`: the pipeline's variables pointing at the running sandbox\n"
+        body += "".join(f"{name}={value}\n" for name, value in self.env().items())
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".env.")
+        with os.fdopen(handle, "w") as file:
+            file.write(body)
+        os.replace(temp, path)
+        return path
+
+    def __enter__(self) -> "Sandbox":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
