@@ -1,15 +1,33 @@
 """The one Definitions of the code location: assets, checks, resources, jobs, schedules and sensors."""
 from __future__ import annotations
 
+import os
+from typing import Mapping
+
 import dagster as dg
 
+from health_pipeline.assets.delivery import salesforce_health_scores
 from health_pipeline.assets.mapping import account_mapping
 from health_pipeline.assets.scoring import account_health_scores
 from health_pipeline.assets.sources import SOURCE_ASSETS
-from health_pipeline.resources.config import PipelineConfigResource
-from health_pipeline.resources.factory import build_source_resources
+from health_pipeline.automation import build_monthly_schedule, monthly_health_score_job, report_failed_runs
+from health_pipeline.profiles import resources_for_profile
+from health_pipeline.settings import default_config_dir, load_config
 
-defs = dg.Definitions(
-    assets=[account_mapping, *SOURCE_ASSETS, account_health_scores],
-    resources={"pipeline_config": PipelineConfigResource(), **build_source_resources()},
-)
+ASSETS = [account_mapping, *SOURCE_ASSETS, account_health_scores, salesforce_health_scores]
+
+
+def build_definitions(environ: Mapping[str, str] | None = None) -> dg.Definitions:
+    """Validate the whole configuration, then assemble the graph with the chosen profile's resources."""
+    env = os.environ if environ is None else environ
+    load_config(default_config_dir())  # bad configuration stops the code location from loading, every problem listed
+    return dg.Definitions(
+        assets=ASSETS,
+        jobs=[monthly_health_score_job],
+        schedules=[build_monthly_schedule()],
+        sensors=[report_failed_runs],
+        resources=resources_for_profile(env),
+    )
+
+
+defs = build_definitions()

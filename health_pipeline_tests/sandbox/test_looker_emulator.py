@@ -85,6 +85,8 @@ def test_default_sort_limit_and_csv(sdk):
     assert [r["user_sessions.account_id"] for r in rows] == ["LK-002", "LK-001"]
     text = sdk.run_inline_query("csv", _sessions("2026-10", sorts=["user_sessions.account_id"]))
     assert text.splitlines()[:2] == ["user_sessions.account_id,user_sessions.average_daily_active_users", "LK-000,30.0"]
+    text = sdk.run_inline_query("txt", _sessions("2026-10", sorts=["user_sessions.account_id desc"]))
+    assert text.splitlines()[1] == "LK-002\t32.0"
 
 
 def test_saved_look_runs_as_csv_for_every_month(looker, sdk):

@@ -207,6 +207,22 @@ def test_single_upsert_creates_then_updates_and_reads_back(sandbox, sf):
                             "errorCode": "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", "fields": ["Tier__c"]}
 
 
+def test_create_read_update_delete_by_id(sandbox, sf):
+    account = _account_ids(sandbox)[0]
+    created = sf.Task.create({"WhatId": account, "Subject": "Call the champion", "ActivityDate": "2026-11-05"})
+    assert created["success"] and created["errors"] == [] and created["id"].startswith("00T")
+    assert sf.Task.update(created["id"], {"Subject": "Call again"}) == 204
+    task = sf.Task.get(created["id"])
+    assert (task["Subject"], task["WhatId"], task["Description"]) == ("Call again", account, None)
+    with pytest.raises(SalesforceMalformedRequest) as info:
+        sf.Task.create({"WhatId": "001Hp00000ZZZZZ", "ActivityDate": "soon"})
+    assert sorted(e["errorCode"] for e in info.value.content) == [
+        "INVALID_CROSS_REFERENCE_KEY", "INVALID_TYPE_ON_FIELD_IN_RECORD"]
+    assert sf.Task.delete(created["id"]) == 204
+    with pytest.raises(SalesforceResourceNotFound):
+        sf.Task.get(created["id"])
+
+
 def test_collection_upsert_reports_each_record_in_order(sandbox, sf):
     account = _account_ids(sandbox)[0]
     missing_account = "001Hp00000ZZZZZ"

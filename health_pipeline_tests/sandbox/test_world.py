@@ -28,7 +28,7 @@ from health_pipeline.sandbox.fixtures import FixtureData, FixtureError, load_fix
 from health_pipeline.sandbox.intercom_query import SearchEngine
 from health_pipeline.sandbox.world import MAPPING_COLUMNS, SandboxData, World, main
 from health_pipeline.sandbox.world_ids import salesforce_checksum
-from health_pipeline.sandbox.world_months import month_end, month_ordinal, month_start
+from health_pipeline.sandbox.world_months import date_of, month_end, month_ordinal, month_start
 
 REPO = Path(__file__).resolve().parents[2]
 SF_ID = re.compile(r"^[0-9A-Za-z]{18}$")
@@ -148,11 +148,11 @@ def test_personas_drive_salesforce_and_looker(world):
     assert 0.6 <= phase2 <= 0.8
     late = Counter(personas[i] for i, a in accounts.items() if a["Payment_Status__c"] != "Current")
     assert late["critical"] > late["champion"]
-    months = [f"{y}-{m:02d}" for y in (2024, 2025, 2026) for m in range(1, 13)][: month_ordinal("2026-06") + 1]
+    months = range(month_ordinal("2026-06") + 1)
     active = defaultdict(set)
     for signal in records["Churn_Signal__c"]:
         for month in months:
-            end = date.fromisoformat(f"{month}-01").replace(day=28).isoformat()
+            end = date_of(month_end(month)).isoformat()
             if signal["Detected_Date__c"] < end and (signal["Resolved_Date__c"] or "9999") >= end:
                 active[(signal["Account__c"], month)].add(signal["Severity__c"])
     critical = [i for i, p in personas.items() if p == "critical"]
@@ -161,7 +161,7 @@ def test_personas_drive_salesforce_and_looker(world):
     healthy = [i for i, p in personas.items() if p in ("healthy", "champion")]
     assert 0 < sum(any("Moderate" in active[(i, m)] for m in months) for i in healthy) < len(healthy) / 2
     downgrades = Counter(personas[c["AccountId"]] for c in records["Contract"] if c["Change_Type__c"] == "Downgrade")
-    assert downgrades["critical"] > downgrades["healthy"] and downgrades["champion"] == 0
+    assert downgrades["critical"] > downgrades["healthy"] > downgrades["champion"]
     usage = {r["account_id"]: r for r in world.looker_rows("user_sessions", "2026-03")}
     looker_persona = {r["looker_account_id"]: personas[r["salesforce_account_id"]] for r in world.mapping_rows()}
     mau = defaultdict(list)
@@ -244,7 +244,7 @@ def test_malformed_fixture_files_name_the_file(tmp_path):
     bad = tmp_path / "intercom" / "conversations.json"
     bad.parent.mkdir()
     bad.write_text('[\n {"id": "1", "created_at": 5},\n {"id": "2" "created_at": 6}\n]')
-    with pytest.raises(FixtureError, match=r"conversations\.json: invalid JSON at line 3, column 11"):
+    with pytest.raises(FixtureError, match=r"conversations\.json: invalid JSON at line 3, column 13"):
         load_fixture_dir(tmp_path)
     bad.write_text(json.dumps([{"id": "1", "created_at": "yesterday"}]))
     with pytest.raises(FixtureError, match=r"intercom/conversations\.json: conversation 0 .*created_at"):
