@@ -124,20 +124,24 @@ class Parser:
         self.i = 0
 
     def peek(self) -> Token:
+        """The next token, not consumed."""
         return self.tokens[self.i]
 
     def take(self) -> Token:
+        """Consume and return the next token."""
         token = self.tokens[self.i]
         self.i += 1
         return token
 
     def accept(self, kind: str, text: str | None = None) -> Token | None:
+        """Consume the next token if it is of `kind` (and `text`), else return None."""
         token = self.peek()
         if token.kind == kind and (text is None or token.text == text):
             return self.take()
         return None
 
     def expect(self, kind: str, text: str, what: str) -> Token:
+        """Consume a required token or raise Jira's "Expecting ..." error."""
         token = self.accept(kind, text)
         if token is None:
             got = self.peek()
@@ -146,6 +150,7 @@ class Parser:
         return token
 
     def query(self) -> Query:
+        """query := [or] [ORDER BY sort ("," sort)*]"""
         where = None
         if not (self.peek().kind in ("end",) or (self.peek().kind == "keyword" and self.peek().text == "ORDER")):
             where = self.or_()
@@ -166,18 +171,21 @@ class Parser:
         return Query(where, order)
 
     def or_(self) -> Clause | Bool:
+        """or := and (OR and)*"""
         items = [self.and_()]
         while self.accept("keyword", "OR"):
             items.append(self.and_())
         return items[0] if len(items) == 1 else Bool("OR", items)
 
     def and_(self) -> Clause | Bool:
+        """and := not (AND not)*"""
         items = [self.not_()]
         while self.accept("keyword", "AND"):
             items.append(self.not_())
         return items[0] if len(items) == 1 else Bool("AND", items)
 
     def not_(self) -> Clause | Bool:
+        """not := NOT not | "(" or ")" | clause"""
         if self.accept("keyword", "NOT"):
             return Bool("NOT", [self.not_()])
         if self.accept("punct", "("):
@@ -187,6 +195,7 @@ class Parser:
         return self.clause()
 
     def field(self, sorting: bool = False) -> str:
+        """A field name, canonicalised; unknown fields are Jira's "does not exist" error."""
         token = self.take()
         if token.kind not in ("word", "string"):
             found = f"but got '{token.text}'" if token.kind != "end" else "before the end of the query"
@@ -200,6 +209,7 @@ class Parser:
         return name
 
     def clause(self) -> Clause:
+        """clause := field op value | field [NOT] IN (values) | field IS [NOT] EMPTY"""
         name = self.field()
         token = self.take()
         if token.kind == "keyword" and token.text == "IS":
@@ -234,6 +244,7 @@ class Parser:
         return Clause(name, token.text, [value])
 
     def value(self, name: str) -> str | int | None:
+        """One value: a word or string (dates become UNIX seconds), or None for EMPTY/NULL."""
         token = self.take()
         if token.kind == "keyword" and token.text in ("EMPTY", "NULL"):
             return None

@@ -28,6 +28,7 @@ from health_pipeline.sandbox.server import Emulator, Request, Response, json_res
 
 DATA = r"/services/data/v(?P<ver>\d+\.\d+)"
 LOGIN = "POST /services/Soap/u/{version}"
+VERSIONS = "GET /services/data"
 QUERY = "GET /services/data/{version}/query"
 QUERY_MORE = "GET /services/data/{version}/query/{locator}"
 DESCRIBE = "GET /services/data/{version}/sobjects/{object}/describe"
@@ -65,6 +66,7 @@ class SalesforceEmulator(Emulator):
         rows = SObjectRows(self.store)
         add = self.router.add
         add("POST", r"/services/Soap/u/(?P<ver>\d+\.\d+)/?", self._login, LOGIN)
+        add("GET", r"/services/data/?", self._versions, VERSIONS)
         add("GET", DATA + r"/(?:query|queryAll)/?", self._query, QUERY)
         add("GET", DATA + r"/(?:query|queryAll)/(?P<locator>01g\w+)-(?P<offset>\d+)/?", self._query_more, QUERY_MORE)
         add("GET", DATA + r"/limits/?", self._limits, "GET /services/data/{version}/limits")
@@ -92,7 +94,7 @@ class SalesforceEmulator(Emulator):
     # --- the base's hooks: Salesforce's own error shapes -------------------------------------------
     def authenticate(self, request: Request, endpoint: str) -> Response | None:
         """401 INVALID_SESSION_ID (a JSON array, which simple_salesforce reads to log in again)."""
-        if endpoint == LOGIN:
+        if endpoint in (LOGIN, VERSIONS):
             return None
         scheme, _, token = (request.header("authorization") or "").partition(" ")
         with self._lock:
@@ -197,6 +199,10 @@ class SalesforceEmulator(Emulator):
             if name.strip().lower() == "batchsize" and value.strip().isdigit():
                 return max(MIN_BATCH, min(MAX_BATCH, int(value)))
         return MAX_BATCH
+
+    def _versions(self, request: Request) -> Response:
+        return json_response(200, [{"label": "Winter '24", "url": f"/services/data/v{self.api_version}",
+                                    "version": self.api_version}])
 
     def _limits(self, request: Request) -> Response:
         with self._lock:

@@ -98,6 +98,7 @@ class BoundQuery:
         compare = _ORDERED[node.op]
 
         def ordered(record: Record) -> bool:
+            """SOQL's ordered comparison: a null never matches."""
             value = comparable(spec, record.get(key))
             return value is not None and target is not None and compare(value, target)
         return ordered

@@ -10,9 +10,10 @@ Grammar (keywords case-insensitive; AND and OR may not be mixed without parenthe
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
+from health_pipeline.sandbox.salesforce_soql_ast import (BoolOp, Compare, FieldRef, InList, Like, Literal, Not,
+                                                         OrderItem, Query)
 from health_pipeline.sandbox.salesforce_soql_lexer import SoqlError, Token, tokenize
 
 __all__ = ["BoolOp", "Compare", "FieldRef", "InList", "Like", "Literal", "Not", "OrderItem", "Query", "SoqlError",
@@ -23,87 +24,6 @@ RESERVED = frozenset({"SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "LIKE
                       "EXCLUDES", "USING", "FOR"})
 
 
-@dataclass(frozen=True)
-class Literal:
-    """A value in a condition: kind STRING, NUMBER, DATE, DATETIME, BOOLEAN or NULL."""
-
-    kind: str
-    value: Any
-    pos: int
-    like: str | None = None
-
-
-@dataclass(frozen=True)
-class FieldRef:
-    """A field named in the query, with its offset for error messages."""
-
-    name: str
-    pos: int
-
-
-@dataclass(frozen=True)
-class Compare:
-    """`field op value`."""
-
-    field: FieldRef
-    op: str
-    value: Literal
-
-
-@dataclass(frozen=True)
-class InList:
-    """`field [NOT] IN (values)`."""
-
-    field: FieldRef
-    values: tuple[Literal, ...]
-    negate: bool
-
-
-@dataclass(frozen=True)
-class Like:
-    """`field LIKE 'pattern'`."""
-
-    field: FieldRef
-    pattern: Literal
-
-
-@dataclass(frozen=True)
-class BoolOp:
-    """`a AND b ...` or `a OR b ...`."""
-
-    op: str
-    items: tuple[Any, ...]
-
-
-@dataclass(frozen=True)
-class Not:
-    """`NOT condition`."""
-
-    item: Any
-
-
-@dataclass(frozen=True)
-class OrderItem:
-    """One ORDER BY term."""
-
-    field: FieldRef
-    descending: bool
-    nulls_first: bool
-
-
-@dataclass
-class Query:
-    """A parsed SELECT."""
-
-    sobject: FieldRef
-    fields: list[FieldRef] = field(default_factory=list)
-    count: bool = False
-    where: Any = None
-    order: list[OrderItem] = field(default_factory=list)
-    limit: int | None = None
-    offset: int = 0
-
-
 class _Parser:
     """Recursive descent over the token list."""
 
@@ -112,46 +32,55 @@ class _Parser:
         self.i = 0
 
     def peek(self, ahead: int = 0) -> Token:
+        """The token `ahead` positions on (EOF at the end)."""
         return self.tokens[min(self.i + ahead, len(self.tokens) - 1)]
 
     def advance(self) -> Token:
+        """Consume and return the current token."""
         token = self.peek()
         self.i += 1
         return token
 
     def unexpected(self, token: Token | None = None) -> SoqlError:
+        """Salesforce's error for a token the grammar does not allow here."""
         token = token or self.peek()
         return SoqlError("MALFORMED_QUERY", f"unexpected token: '{token.text}'", token.pos)
 
     def accept(self, word: str) -> bool:
+        """Consume the keyword `word` if it comes next."""
         if self.peek().word() == word:
             self.i += 1
             return True
         return False
 
     def expect(self, word: str) -> None:
+        """Consume the keyword `word` or fail."""
         if not self.accept(word):
             raise self.unexpected()
 
     def punct(self, text: str) -> bool:
+        """Consume the punctuation `text` if it comes next."""
         if self.peek().kind == "PUNCT" and self.peek().text == text:
             self.i += 1
             return True
         return False
 
     def name(self) -> FieldRef:
+        """A field or object name (not a reserved word)."""
         token = self.advance()
         if token.kind != "IDENT" or token.word() in RESERVED:
             raise self.unexpected(token)
         return FieldRef(token.text, token.pos)
 
     def integer(self) -> int:
+        """A non-negative integer literal (LIMIT, OFFSET)."""
         token = self.advance()
         if token.kind != "NUMBER" or not isinstance(token.value, int) or token.value < 0:
             raise self.unexpected(token)
         return token.value
 
     def query(self) -> Query:
+        """query := SELECT items FROM name [WHERE ...] [ORDER BY ...] [LIMIT n] [OFFSET n]."""
         self.expect("SELECT")
         fields, count = self.items()
         self.expect("FROM")
@@ -172,6 +101,7 @@ class _Parser:
         return result
 
     def items(self) -> tuple[list[FieldRef], bool]:
+        """items := COUNT() | name (',' name)*."""
         if self.peek().word() == "COUNT" and self.peek(1).text == "(":
             start = self.advance()
             self.advance()
@@ -186,6 +116,7 @@ class _Parser:
         return fields, False
 
     def order_item(self) -> OrderItem:
+        """name [ASC|DESC] [NULLS FIRST|LAST]."""
         ref = self.name()
         descending = self.accept("DESC")
         if not descending:
@@ -200,6 +131,7 @@ class _Parser:
         return OrderItem(ref, descending, nulls_first)
 
     def condition(self) -> Any:
+        """condition := unary (AND unary)* | unary (OR unary)*."""
         items = [self.unary()]
         joiner = self.peek().word() if self.peek().word() in ("AND", "OR") else None
         while self.peek().word() in ("AND", "OR"):
@@ -210,6 +142,7 @@ class _Parser:
         return items[0] if len(items) == 1 else BoolOp(joiner, tuple(items))
 
     def unary(self) -> Any:
+        """unary := NOT unary | '(' condition ')' | comparison."""
         if self.accept("NOT"):
             return Not(self.unary())
         if self.punct("("):
@@ -242,6 +175,7 @@ class _Parser:
         raise self.unexpected()
 
     def value(self) -> Literal:
+        """A literal: string, number, date, datetime, NULL, TRUE or FALSE."""
         token = self.advance()
         word = token.word()
         if token.kind in ("STRING", "NUMBER", "DATE", "DATETIME"):

@@ -24,8 +24,7 @@ from health_pipeline.sandbox.world_intercom import CompanyIndex, MonthConversati
 from health_pipeline.sandbox.world_intercom_json import build_company
 from health_pipeline.sandbox.world_jira import JIRA_FIRST_MONTH, PROJECTS, MonthIssues, generate_issue_month
 from health_pipeline.sandbox.world_looker import looker_rows
-from health_pipeline.sandbox.world_months import (current_month, month_end, month_label, month_of,
-                                                  month_ordinal, month_start)
+from health_pipeline.sandbox.world_months import current_month, month_label, month_of, month_ordinal, month_start
 from health_pipeline.sandbox.world_salesforce import build_salesforce
 
 __all__ = ["World", "SandboxData", "MAPPING_COLUMNS", "JIRA_CUSTOMER_PROJECTS"]
@@ -46,6 +45,7 @@ class _Lru:
         self._lock = threading.RLock()
 
     def get(self, key: int, build: Callable[[], object]) -> object:
+        """The cached value for `key`, built (and cached) on a miss."""
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
@@ -180,7 +180,7 @@ class World:
     def jira_tables(self, created_from: int | None, created_before: int | None) -> Sequence[IssueTable]:
         """Creation-month tables that may hold issues created in [created_from, created_before)."""
         first = max(JIRA_FIRST_MONTH, _month_at(created_from, JIRA_FIRST_MONTH))
-        last = self.as_of if created_before is None else _month_at(int(created_before) - 1, self.as_of)
+        last = max(self.as_of, first) if created_before is None else _month_at(int(created_before) - 1, self.as_of)
         return [self.jira_month(k) for k in range(first, min(last, first + MAX_SPAN) + 1)]
 
 

@@ -28,6 +28,7 @@ class _Ids:
         self.seed, self.counts = seed, {}
 
     def next(self, prefix: str) -> str:
+        """The next unused ID with key prefix `prefix`."""
         n = self.counts.get(prefix, 0)
         self.counts[prefix] = n + 1
         return salesforce_id(prefix, self.seed, n)

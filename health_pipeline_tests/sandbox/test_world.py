@@ -221,7 +221,8 @@ def test_a_50k_account_month_builds_and_pages_quickly():
     assert time.monotonic() - started < 20
 
 
-def test_fixture_directory_round_trip(tmp_path, world):
+def test_fixture_directory_round_trip(tmp_path):
+    world = World(5, 40, as_of="2025-06")
     pinned = FixtureData.from_world(world, ["2025-03"])
     pinned.write(tmp_path)
     loaded = load_fixture_dir(tmp_path)

@@ -1,0 +1,59 @@
+"""The one-command demo: start the sandbox, score the last three complete months, show the results."""
+from __future__ import annotations
+
+import argparse
+import os
+from datetime import date
+from pathlib import Path
+
+from health_pipeline.runs.summary import most_at_risk_lines, tier_lines
+
+
+def last_complete_months(today: date, count: int = 3) -> list[str]:
+    """The `count` months before the current one, oldest first, as YYYY-MM."""
+    months = []
+    year, month = today.year, today.month
+    for _ in range(count):
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+        months.append(f"{year:04d}-{month:02d}")
+    return list(reversed(months))
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of `health-pipeline demo`."""
+    parser.add_argument("--months", type=int, default=3, help="complete months to score (default 3)")
+    parser.add_argument("--output-dir", default="output", help="where the dry-run CSV files go (default output/)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Score the months into the project's Dagster instance and print what a CS manager would look at."""
+    from health_pipeline.commands.errors import readable_errors
+    from health_pipeline.sandbox.runner import Sandbox
+
+    months = last_complete_months(date.today(), args.months)
+    print("Starting the sandbox: Intercom, Jira, Looker and Salesforce emulators over the shipped 200 accounts ...")
+    with Sandbox(state_dir=".sandbox") as sandbox, readable_errors():
+        os.environ.update(sandbox.env())
+        os.environ.setdefault("HEALTH_PIPELINE_DRY_RUN", "true")
+        os.environ["HEALTH_PIPELINE_OUTPUT_DIR"] = args.output_dir
+        from health_pipeline.runs.materialise import materialise_month, project_instance
+
+        instance = project_instance()
+        results = [materialise_month(period, instance) for period in months]
+    failed = [month for month in results if not month.success]
+    for month in failed:
+        print(f"{month.period} failed:")
+        print("\n".join(f"  {error}" for error in month.errors))
+    if failed:
+        return 1
+    last = results[-1]
+    print(f"\nTier distribution, {last.period} ({len(last.scores)} accounts):")
+    print("\n".join(tier_lines(last.scores)))
+    print(f"\nThe five accounts most at risk in {last.period}:")
+    print("\n".join(most_at_risk_lines(last.scores)))
+    print(f"\nCSV files (dry-run): {Path(args.output_dir).resolve()}/health_scores_<month>.csv")
+    print(f"Dagster instance: {os.environ['DAGSTER_HOME']}")
+    print("Open the UI on these runs (two terminals, this folder):")
+    print("  health-pipeline sandbox --env-file .env")
+    print("  DAGSTER_HOME=$PWD/.dagster_home dagster dev -m health_pipeline.definitions")
+    return 0

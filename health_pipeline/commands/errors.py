@@ -1,0 +1,20 @@
+"""Turns the errors a user can cause (bad config, bad profile, unreachable source) into one clear sentence."""
+from __future__ import annotations
+
+import contextlib
+import sys
+from typing import Iterator
+
+
+@contextlib.contextmanager
+def readable_errors() -> Iterator[None]:
+    """Print a configuration, profile or source error as text and exit 1, instead of a traceback."""
+    from health_pipeline.profiles import ProfileError
+    from health_pipeline.resources.errors import SourceError
+    from health_pipeline.settings import ConfigError
+
+    try:
+        yield
+    except (ConfigError, ProfileError, SourceError) as error:
+        print(str(error), file=sys.stderr)
+        raise SystemExit(1) from None

@@ -1,0 +1,1 @@
+"""Materialising months from the command line: instance, progress and a readable summary."""
