@@ -101,6 +101,10 @@ def _error(message: str, pos: int) -> JqlError:
     return JqlError(f"Error in the JQL Query: {message}. The query position is line 1, character {pos + 1}.")
 
 
+def _found(token: Token) -> str:
+    return f"but got '{token.text}'" if token.kind != "end" else "before the end of the query"
+
+
 def parse_date(text: str, field: str) -> int:
     """UNIX seconds (UTC) of a JQL date value 'YYYY-MM-DD' or 'YYYY-MM-DD HH:mm' (also with '/')."""
     match = _DATE.match(text.strip())
@@ -144,9 +148,7 @@ class Parser:
         """Consume a required token or raise Jira's "Expecting ..." error."""
         token = self.accept(kind, text)
         if token is None:
-            got = self.peek()
-            found = f"but got '{got.text}'" if got.kind != "end" else "before the end of the query"
-            raise _error(f"Expecting {what} {found}", got.pos)
+            raise _error(f"Expecting {what} {_found(self.peek())}", self.peek().pos)
         return token
 
     def query(self) -> Query:
@@ -198,13 +200,13 @@ class Parser:
         """A field name, canonicalised; unknown fields are Jira's "does not exist" error."""
         token = self.take()
         if token.kind not in ("word", "string"):
-            found = f"but got '{token.text}'" if token.kind != "end" else "before the end of the query"
-            raise _error(f"Expecting a field name {found}", token.pos)
+            raise _error(f"Expecting a field name {_found(token)}", token.pos)
         name = FIELDS.get(token.text.lower())
         if name == "key" and not sorting:
             raise JqlError("Error in the JQL Query: Searching by 'key' is not supported by the sandbox.")
         if name is None or (sorting and name not in SORTABLE):
-            reason = "cannot be used for ordering here" if name else "does not exist or you do not have permission to view it"
+            reason = ("cannot be used for ordering here" if name
+                      else "does not exist or you do not have permission to view it")
             raise JqlError(f"Error in the JQL Query: Field '{token.text}' {reason}.")
         return name
 
@@ -228,8 +230,7 @@ class Parser:
             self.expect("punct", ")", "')'")
             return Clause(name, "in" if token.text == "IN" else "not in", values)
         if token.kind != "op":
-            found = f"but got '{token.text}'" if token.kind != "end" else "before the end of the query"
-            raise _error(f"Expecting operator {found}", token.pos)
+            raise _error(f"Expecting operator {_found(token)}", token.pos)
         if token.text in ("~", "!~"):
             raise JqlError(f"Error in the JQL Query: The operator '{token.text}' is not supported by the "
                            f"'{name}' field.")
@@ -249,8 +250,7 @@ class Parser:
         if token.kind == "keyword" and token.text in ("EMPTY", "NULL"):
             return None
         if token.kind not in ("word", "string"):
-            found = f"but got '{token.text}'" if token.kind != "end" else "before the end of the query"
-            raise _error(f"Expecting either a value, list or function {found}", token.pos)
+            raise _error(f"Expecting either a value, list or function {_found(token)}", token.pos)
         if self.peek().kind == "punct" and self.peek().text == "(":
             raise JqlError(f"Error in the JQL Query: The function '{token.text}' is not supported by the sandbox.")
         if name in DATE_FIELDS:

@@ -4,7 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
+import operator
+
 import numpy as np
+
+_COMPARE = {"=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
+            ">=": operator.ge}
 
 
 class Categories:
@@ -39,9 +44,7 @@ class Numeric:
 
     def compare(self, op: str, value: float) -> np.ndarray:
         """Rows where `values op value` holds (a missing value never matches)."""
-        v = self.values
-        result = {"=": v == value, "!=": v != value, "<": v < value, "<=": v <= value,
-                  ">": v > value, ">=": v >= value}[op]
+        result = _COMPARE[op](self.values, value)
         return result if self.present is None else result & self.present
 
 
