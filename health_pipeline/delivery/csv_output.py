@@ -58,6 +58,10 @@ def write_csv_atomically(rows: Rows, path: str | os.PathLike) -> Path:
             writer.writerows([safe_cell(cell) for cell in row] for row in values)
             handle.flush()
             os.fsync(handle.fileno())
+        # the temporary file is created owner-only; give the result the usual permissions of a new file
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(handle.name, 0o666 & ~umask)
         os.replace(handle.name, target)
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
