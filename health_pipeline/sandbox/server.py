@@ -193,6 +193,15 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Stay quiet about clients that hang up or refuse our certificate; report anything else."""
+        import sys
+
+        error = sys.exc_info()[1]
+        if isinstance(error, (ssl.SSLError, ConnectionError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
+
 
 class EmulatorServer:
     """Runs one emulator on a free loopback port, over HTTP or, given an SSL context, HTTPS."""
@@ -220,7 +229,7 @@ class EmulatorServer:
 
     def start(self) -> "EmulatorServer":
         """Serve in a daemon thread; returns self."""
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name=f"sandbox-{self.emulator.name}",
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name=f"sandbox-{self.emulator.name}",
                                         daemon=True)
         self._thread.start()
         return self
