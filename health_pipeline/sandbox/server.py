@@ -229,7 +229,8 @@ class EmulatorServer:
 
     def start(self) -> "EmulatorServer":
         """Serve in a daemon thread; returns self."""
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name=f"sandbox-{self.emulator.name}",
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=f"sandbox-{self.emulator.name}",
                                         daemon=True)
         self._thread.start()
         return self

@@ -112,7 +112,7 @@ class World:
         with self._lock:
             if self._salesforce is None:
                 self._salesforce = build_salesforce(self.seed, self.accounts, self.trajectory, self.as_of)
-            return {name: list(rows) for name, rows in self._salesforce.items()}
+            return {name: [dict(row) for row in rows] for name, rows in self._salesforce.items()}
 
     def looker_rows(self, view: str, month: str) -> list[dict]:
         """Monthly rows of a Looker view (`user_sessions`, `feature_usage`, `platform_metrics`)."""
