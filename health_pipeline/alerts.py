@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 import dagster as dg
 from pydantic import Field
@@ -10,6 +10,21 @@ from pydantic import Field
 from health_pipeline.resources.http import RetrySettings, build_http_session
 
 ROLLBAR_ITEM_URL = "https://api.rollbar.com/api/1/item/"
+# errors the project raises on purpose: their message is the whole sentence, the class name adds nothing
+SELF_EXPLAINING = frozenset({"Failure", "SourceError", "ConfigError", "ProfileError"})
+
+
+def readable_error(error: Any) -> str:
+    """The first line of a step's error (a Dagster SerializableErrorInfo): the user's own error behind Dagster's
+    wrapper, without the exception's module path (and without its class when the project raised it on purpose)."""
+    while error.cause is not None and error.message.startswith("dagster."):
+        error = error.cause
+    lines = error.message.strip().splitlines()
+    first = lines[0] if lines else error.cls_name or "unknown error"
+    qualified, separator, rest = first.partition(": ")
+    if separator and qualified.rsplit(".", 1)[-1] == error.cls_name:
+        first = rest if error.cls_name in SELF_EXPLAINING else f"{error.cls_name}: {rest}"
+    return first
 
 
 @dataclass(frozen=True)
@@ -37,6 +52,11 @@ class AlertResource(dg.ConfigurableResource):
         default=None, description="Rollbar post_server_item token (secret; ROLLBAR_ACCESS_TOKEN)."
     )
     rollbar_url: str = Field(default=ROLLBAR_ITEM_URL, description="Rollbar item endpoint.")
+
+    def destinations(self) -> list[str]:
+        """The configured destinations, by name."""
+        return [name for name, setting in (("slack", self.slack_webhook_url), ("rollbar", self.rollbar_access_token))
+                if setting]
 
     def send(self, report: FailureReport) -> list[str]:
         """Post the report to every configured destination; returns the ones that accepted it."""

@@ -3,7 +3,7 @@
 import dagster as dg
 import requests
 
-from health_pipeline.alerts import AlertResource, FailureReport
+from health_pipeline.alerts import AlertResource, FailureReport, readable_error
 from health_pipeline.settings import default_config_dir, load_pipeline_settings
 
 MONTHLY_JOB_NAME = "monthly_health_score"
@@ -34,11 +34,11 @@ def failure_report(context: dg.RunFailureSensorContext) -> FailureReport:
     step_events = context.get_step_failure_events()
     steps = tuple(event.step_key or "?" for event in step_events)
     if step_events and step_events[0].step_failure_data.error is not None:
-        error = step_events[0].step_failure_data.error.message.strip()
+        error = readable_error(step_events[0].step_failure_data.error)  # the cause, not Dagster's wrapper
     else:
-        error = context.failure_event.message or "run failed"
+        error = (context.failure_event.message or "run failed").strip().splitlines()[0]
     run = context.dagster_run
-    return FailureReport(run.job_name, run.run_id, run.tags.get("dagster/partition"), steps, error.splitlines()[0][:500])
+    return FailureReport(run.job_name, run.run_id, run.tags.get("dagster/partition"), steps, error[:500])
 
 
 @dg.run_failure_sensor(
@@ -58,3 +58,6 @@ def report_failed_runs(context: dg.RunFailureSensorContext, alerts: AlertResourc
         return
     if delivered:
         context.log.info(f"failure alert sent to {', '.join(delivered)}")
+    refused = [name for name in alerts.destinations() if name not in delivered]
+    if refused:
+        context.log.warning(f"the failure alert was refused by {', '.join(refused)}")

@@ -39,6 +39,9 @@ def run(args: argparse.Namespace) -> int:
         os.environ["HEALTH_PIPELINE_DRY_RUN"] = "true"
     from health_pipeline.commands.errors import readable_errors
     with readable_errors():
+        from health_pipeline.settings import default_config_dir, load_config
+
+        load_config(default_config_dir())  # every configuration problem at once, before anything runs
         from health_pipeline.runs.materialise import materialise_month, project_instance
 
         month = materialise_month(args.period, project_instance())

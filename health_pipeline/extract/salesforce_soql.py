@@ -77,39 +77,57 @@ def soql_queries(
     account_ids: Sequence[str],
     phase2_fields_present: bool,
     max_query_chars: int = MAX_QUERY_CHARS,
+    *,
+    filter_by_id: bool = True,
 ) -> dict[str, list[str]]:
-    """The four SOQL streams of the data contract for the given accounts, keyed by object name."""
+    """The four SOQL streams of the data contract for the given accounts, keyed by object name.
+
+    `filter_by_id` names the accounts in each statement (`... IN (...)`, chunked to fit a URL: about
+    540 IDs per statement, so one statement per chunk per object). Without it each object is read in
+    one statement with only the contract's own filters, and the caller drops records of accounts it
+    does not map: ceil(N/2000) calls for N matching records of every account in the org. That is
+    cheaper when the mapped accounts are more than about a quarter (540/2000) of those the object's
+    matching records belong to; naming them is cheaper when they are a small part of a large org.
+    """
     ids = [validate_salesforce_id(value) for value in account_ids]
     end = period.end_date
     year_before = date(end.year - 1, end.month, 1)
     fields = ACCOUNT_FIELDS + (PHASE2_FIELDS if phase2_fields_present else ())
-    prefixes = {
-        "Account": (f"SELECT {', '.join(fields)} FROM Account WHERE", "Id"),
+    # object -> (statement without the account filter, the word that adds a condition, the account field)
+    statements = {
+        "Account": (f"SELECT {', '.join(fields)} FROM Account", "WHERE", "Id"),
         "Opportunity": (
             format_soql(
-                "SELECT AccountId, CloseDate FROM Opportunity WHERE Type = {} AND CloseDate >= {} AND",
+                "SELECT AccountId, CloseDate FROM Opportunity WHERE Type = {} AND CloseDate >= {}",
                 "Renewal", end,
             ),
+            "AND",
             "AccountId",
         ),
         "Contract": (
             format_soql(
                 "SELECT AccountId, StartDate FROM Contract WHERE Change_Type__c = {}"
-                " AND StartDate >= {} AND StartDate < {} AND",
+                " AND StartDate >= {} AND StartDate < {}",
                 "Downgrade", year_before, end,
             ),
+            "AND",
             "AccountId",
         ),
         "Churn_Signal__c": (
             format_soql(
                 "SELECT Account__c, Severity__c FROM Churn_Signal__c WHERE Detected_Date__c < {}"
-                " AND (Resolved_Date__c = null OR Resolved_Date__c >= {}) AND",
+                " AND (Resolved_Date__c = null OR Resolved_Date__c >= {})",
                 end, end,
             ),
+            "AND",
             "Account__c",
         ),
     }
+    if not ids:
+        return {name: [] for name in statements}
+    if not filter_by_id:
+        return {name: [statement] for name, (statement, _, _) in statements.items()}
     return {
-        name: chunked_in_queries(prefix, field, ids, max_query_chars) if ids else []
-        for name, (prefix, field) in prefixes.items()
+        name: chunked_in_queries(f"{statement} {word}", field, ids, max_query_chars)
+        for name, (statement, word, field) in statements.items()
     }

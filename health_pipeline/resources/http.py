@@ -5,7 +5,7 @@ import email.utils
 import re
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import urlsplit
@@ -58,6 +58,45 @@ class CallStats:
         """All retries."""
         with self._lock:
             return sum(self.retries.values())
+
+
+class CallPacer:
+    """Keeps a client under a vendor's rate limit: at most `calls` requests in any `window_seconds` interval.
+
+    Shared by every thread of one client (e.g. Intercom's concurrent time slices), so that together
+    they never exceed the limit instead of each meeting 429s. A request waits (sleeps) until it fits.
+    `margin_seconds` widens the window a little, so that the jitter between sending a request and the
+    server counting it cannot put one call too many into a server window. Retries of a call (after a
+    429 or 5xx, inside urllib3) are not paced again: they already waited for the backoff or Retry-After.
+    """
+
+    def __init__(self, calls: int, window_seconds: float, *, margin_seconds: float = 0.25,
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep) -> None:
+        if int(calls) < 1 or float(window_seconds) <= 0:
+            raise ValueError(f"a pace needs calls >= 1 and window_seconds > 0, got {calls} per {window_seconds}s")
+        self.calls = int(calls)
+        self.window_seconds = float(window_seconds) + max(0.0, float(margin_seconds))
+        self._clock = clock
+        self._sleep = sleep
+        self._sent: deque[float] = deque()
+        self._lock = threading.Lock()
+        self.waits = 0  # requests that had to wait for the window to move on
+
+    def acquire(self) -> None:
+        """Block until one more request fits in the window, then count it."""
+        waited = False
+        while True:
+            with self._lock:
+                now = self._clock()
+                while self._sent and self._sent[0] <= now - self.window_seconds:
+                    self._sent.popleft()
+                if len(self._sent) < self.calls:
+                    self._sent.append(now)
+                    self.waits += waited
+                    return
+                wait = self._sent[0] + self.window_seconds - now
+            waited = True
+            self._sleep(max(wait, 0.001))
 
 
 _ID_SEGMENT = re.compile(r"^(?=[^/]*\d)[0-9A-Za-z]{15,24}(-\d+)?$|^\d{4,}$")
@@ -130,17 +169,21 @@ class LoggedRetry(Retry):
 
 
 class CountingAdapter(HTTPAdapter):
-    """An HTTPAdapter that applies default timeouts and counts every call per endpoint."""
+    """An HTTPAdapter that applies default timeouts, paces calls (when given a pacer) and counts every call."""
 
-    def __init__(self, settings: RetrySettings, stats: CallStats, retry: Retry, **kwargs: Any) -> None:
+    def __init__(self, settings: RetrySettings, stats: CallStats, retry: Retry, *, pacer: CallPacer | None = None,
+                 **kwargs: Any) -> None:
         self._timeout = (settings.connect_timeout, settings.read_timeout)
         self._stats = stats
+        self._pacer = pacer
         super().__init__(max_retries=retry, **kwargs)
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        """Send with the default timeout unless the caller gave one."""
+        """Send with the default timeout unless the caller gave one, once the pacer lets the call through."""
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self._timeout
+        if self._pacer is not None:
+            self._pacer.acquire()
         self._stats.count_call(endpoint_name(request.method, request.url))
         return super().send(request, **kwargs)
 
@@ -176,9 +219,17 @@ def mount_retrying_adapter(session: requests.Session, source: str, settings: Ret
 
 
 def build_http_session(source: str, settings: RetrySettings | None = None, log: LogFunction | None = None,
-                       stats: CallStats | None = None) -> tuple[requests.Session, CallStats]:
-    """A `requests.Session` with the shared retry policy and call counting mounted."""
+                       stats: CallStats | None = None, *, pacer: CallPacer | None = None,
+                       pool_maxsize: int | None = None) -> tuple[requests.Session, CallStats]:
+    """A `requests.Session` with the shared retry policy and call counting mounted.
+
+    `pacer` keeps the session's calls under a rate limit; `pool_maxsize` is the number of connections
+    kept open per host (at least the number of threads that share the session).
+    """
     stats = stats or CallStats()
     session = requests.Session()
-    mount_retrying_adapter(session, source, settings or RetrySettings(), log, stats)
+    extra: dict[str, Any] = {"pacer": pacer}
+    if pool_maxsize is not None:
+        extra["pool_maxsize"] = max(1, int(pool_maxsize))
+    mount_retrying_adapter(session, source, settings or RetrySettings(), log, stats, **extra)
     return session, stats

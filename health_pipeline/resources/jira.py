@@ -9,7 +9,7 @@ from health_pipeline.extract.jira import JIRA_FIELDS, JiraLink, build_bug_jql
 from health_pipeline.extract.period import Period
 from health_pipeline.resources.base import HttpSourceResource, call_json
 from health_pipeline.resources.errors import SourceError
-from health_pipeline.resources.http import CallStats, LogFunction, build_http_session
+from health_pipeline.resources.http import CallPacer, CallStats, LogFunction, build_http_session
 
 SOURCE = "Jira"
 
@@ -30,6 +30,12 @@ class JiraResource(HttpSourceResource):
         default=None, description="The custom field holding the account key when account_link is 'custom_field'."
     )
     page_size: int = Field(default=100, description="maxResults asked per page (the server may return fewer).")
+    max_calls_per_window: Optional[int] = Field(
+        default=None, ge=1,
+        description="Pace the client to at most this many calls per rate window (Atlassian does not publish the "
+        "burst limit of API-token traffic). None: no pacing; a 429 is retried after its Retry-After.",
+    )
+    rate_window_seconds: float = Field(default=10.0, gt=0, description="The rate-limit window, in seconds.")
 
     def is_configured(self) -> bool:
         """True when the site, e-mail and token are all set."""
@@ -45,7 +51,8 @@ class JiraResource(HttpSourceResource):
 
     def open_client(self, log: LogFunction | None = None) -> "JiraClient":
         """A client with the shared retrying session and basic auth."""
-        session, stats = build_http_session(SOURCE, self.retry_settings(), log)
+        pacer = CallPacer(self.max_calls_per_window, self.rate_window_seconds) if self.max_calls_per_window else None
+        session, stats = build_http_session(SOURCE, self.retry_settings(), log, pacer=pacer)
         session.auth = (self.email or "", self.api_token or "")
         session.headers.update({"Accept": "application/json"})
         return JiraClient(session, stats, (self.base_url or "").rstrip("/"), self.page_size)

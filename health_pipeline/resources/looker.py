@@ -1,6 +1,7 @@
 """Looker: the resource (instance URL, API3 client credentials) and a client over the real looker_sdk."""
 from __future__ import annotations
 
+import json
 from typing import Any, Callable, Optional, TypeVar
 
 import looker_sdk
@@ -12,7 +13,7 @@ from pydantic import Field
 
 from health_pipeline.resources.base import HttpSourceResource
 from health_pipeline.resources.errors import SourceError, short_body
-from health_pipeline.resources.http import CallStats, LogFunction, build_http_session
+from health_pipeline.resources.http import CallStats, LogFunction, build_http_session, endpoint_name
 
 SOURCE = "Looker"
 T = TypeVar("T")
@@ -53,28 +54,59 @@ class LookerResource(HttpSourceResource):
             "timeout": str(int(self.read_timeout)),
         })
         session, stats = build_http_session(SOURCE, self.retry_settings(), log)
+        last_reply = _LastReply()
+        session.hooks["response"].append(last_reply)
         transport = requests_transport.RequestsTransport(settings, session)
         sdk = methods40.Looker40SDK(
             auth_session.AuthSession(settings, transport, serialize.deserialize40, "4.0"),
             serialize.deserialize40, serialize.serialize40, transport, "4.0",
         )
-        return LookerClient(sdk, stats)
+        return LookerClient(sdk, stats, last_reply)
+
+
+class _LastReply:
+    """A requests response hook remembering the endpoint and status of the latest reply: looker_sdk's
+    errors carry neither, and the failing request may be the SDK's own login rather than the call made."""
+
+    def __init__(self) -> None:
+        self.endpoint: str | None = None
+        self.status: int | None = None
+
+    def clear(self) -> None:
+        """Forget the previous reply (before a new call)."""
+        self.endpoint = self.status = None
+
+    def __call__(self, response: Any, *args: Any, **kwargs: Any) -> None:
+        self.endpoint = endpoint_name(response.request.method, response.request.url)
+        self.status = response.status_code
 
 
 def _looker_message(error: looker_error.SDKError) -> str:
-    """Looker's own error message, without the SDK's multi-line decoration."""
-    return short_body(getattr(error, "message", "") or str(error))
+    """Looker's own error message, without the SDK's multi-line decoration (nor the JSON body around it,
+    which the SDK leaves in place for a failed login)."""
+    message = getattr(error, "message", "") or str(error)
+    try:
+        body = json.loads(message)
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        message = body["message"]
+    return short_body(message)
 
 
 class LookerClient:
     """Runs inline queries and saved Looks, logging in again once if the server dropped the token."""
 
-    def __init__(self, sdk: methods40.Looker40SDK, stats: CallStats) -> None:
+    def __init__(self, sdk: methods40.Looker40SDK, stats: CallStats, last_reply: _LastReply | None = None) -> None:
         self.sdk = sdk
         self.stats = stats
+        self.last_reply = last_reply or _LastReply()
+        self._sent_before = 0
 
     def _call(self, call: str, action: Callable[[], T]) -> T:
         for attempt in (1, 2):
+            self.last_reply.clear()
+            self._sent_before = self.stats.total_calls()
             try:
                 return action()
             except looker_error.SDKError as error:
@@ -83,8 +115,22 @@ class LookerClient:
                     # the server expired the token early: forget it so the SDK logs in again
                     self.sdk.auth.token = auth_token.AuthToken()
                     continue
-                raise SourceError(SOURCE, call, message) from None
+                raise self._failure(call, message) from None
+            except serialize.DeserializeError:
+                # looker_sdk parses the login reply itself (query results come back as raw text)
+                endpoint = self.last_reply.endpoint or call
+                raise SourceError(SOURCE, endpoint, "the reply is not valid JSON", status=self.last_reply.status) from None
         raise AssertionError("unreachable")
+
+    def _failure(self, call: str, problem: str) -> SourceError:
+        """A SourceError naming the request that failed (the SDK's login, or `call`) and its HTTP status."""
+        endpoint, status = self.last_reply.endpoint, self.last_reply.status
+        if status is None or status < 400:  # no failed reply: the request got none, or was never sent
+            if self.stats.total_calls() > self._sent_before:  # looker_sdk turned a connection error into SDKError
+                return SourceError(SOURCE, call, "no reply after retries")
+            return SourceError(SOURCE, call, problem)  # refused before sending (e.g. no credentials)
+        named = call if endpoint is None or call.startswith(endpoint) else endpoint
+        return SourceError(SOURCE, named, problem, status=status)
 
     def run_inline_json(self, query: dict[str, Any]) -> str:
         """Run one WriteQuery inline as JSON and return the raw result text."""

@@ -1,7 +1,9 @@
 """Salesforce: the resource (credentials, domain, API version, sandbox trust) and a simple_salesforce client."""
 from __future__ import annotations
 
+import json
 from typing import Any, Callable, Iterator, Optional, TypeVar
+from xml.parsers.expat import ExpatError
 
 from pydantic import Field
 from simple_salesforce import Salesforce
@@ -13,6 +15,7 @@ from health_pipeline.resources.http import CallStats, LogFunction, build_retry, 
 from health_pipeline.resources.salesforce_session import SalesforceTransport
 
 SOURCE = "Salesforce"
+LOGIN_CALL = "SOAP login"
 T = TypeVar("T")
 
 
@@ -43,6 +46,17 @@ class SalesforceResource(HttpSourceResource):
     ca_bundle: Optional[str] = Field(
         default=None, description="Extra CA certificate (PEM) to trust, for the sandbox's loopback TLS endpoint."
     )
+    soql_id_filter_max: int = Field(
+        default=1000, ge=0,
+        description="Up to this many mapped accounts, each SOQL statement names them (IN (...), about 540 IDs per "
+        "statement); above it, each object is read whole with the contract's filters and records of unmapped "
+        "accounts are dropped: ceil(N/2000) calls instead of one or more per 540 accounts.",
+    )
+    phase2_by_describe: bool = Field(
+        default=False,
+        description="Ask describe whether Account has the Phase 2 fields (one more call every run) instead of "
+        "asking for them and, in an org without them, repeating the Account query without them.",
+    )
 
     def is_configured(self) -> bool:
         """True when the user name, password and security token are all set."""
@@ -65,10 +79,27 @@ class SalesforceResource(HttpSourceResource):
             sf = Salesforce(username=self.username, password=self.password, security_token=self.security_token or "",
                             domain=self.domain, version=self.api_version, session=session)
         except SalesforceAuthenticationFailed as error:
-            raise SourceError(SOURCE, "SOAP login", f"{error.code}: {short_body(str(error.message))}") from None
-        except (SalesforceError, OSError) as error:
-            raise SourceError(SOURCE, "SOAP login", type(error).__name__) from None
+            raise _login_failure(error) from None
+        except ExpatError:
+            raise SourceError(SOURCE, LOGIN_CALL, "the reply is not valid XML") from None
+        except OSError as error:
+            raise SourceError(SOURCE, LOGIN_CALL, f"no reply after retries ({type(error).__name__})") from None
+        except SalesforceError as error:
+            raise SourceError(SOURCE, LOGIN_CALL, type(error).__name__) from None
         return SalesforceClient(sf, stats)
+
+
+def _login_failure(error: SalesforceAuthenticationFailed) -> SourceError:
+    """The SOAP login's failure: Salesforce's fault code and message, or the HTTP status of a non-SOAP reply.
+
+    simple_salesforce puts the HTTP status in `code` when the reply is not a SOAP fault; its `message` is an
+    unformatted template, so the text comes from `auth_message` (the fault message or the reply body).
+    """
+    text = getattr(error, "auth_message", None) or ""
+    if isinstance(error.code, int):
+        return SourceError(SOURCE, LOGIN_CALL, _error_text(text) if text else "no fault message", status=error.code)
+    text = short_body(text)
+    return SourceError(SOURCE, LOGIN_CALL, f"{error.code}: {text}" if text else str(error.code))
 
 
 class SalesforceClient:
@@ -83,7 +114,9 @@ class SalesforceClient:
         try:
             return action()
         except SalesforceError as error:
-            raise SourceError(SOURCE, call, short_body(str(error.content)), status=error.status) from None
+            raise SourceError(SOURCE, call, _error_text(error.content), status=error.status) from None
+        except json.JSONDecodeError:  # before OSError: requests' JSONDecodeError is an OSError too
+            raise SourceError(SOURCE, call, "the reply is not valid JSON") from None
         except OSError as error:
             raise SourceError(SOURCE, call, f"no reply after retries ({type(error).__name__})") from None
         except ValueError:
@@ -105,3 +138,18 @@ class SalesforceClient:
             if reply.get("done", True) or not locator:
                 return
             reply = self._call(call, lambda: self.sf.query_more(locator, identifier_is_url=True))
+
+
+def _error_text(content: Any) -> str:
+    """Salesforce's error reply (a JSON array of {errorCode, message}, parsed or not) as `CODE: message` text."""
+    if isinstance(content, (bytes, bytearray)):
+        content = content.decode("utf-8", "replace")
+    if isinstance(content, str):
+        try:
+            content = json.loads(content)
+        except ValueError:
+            return short_body(content)
+    items = content if isinstance(content, list) else [content]
+    parts = [f"{item.get('errorCode', '?')}: {item.get('message', '')}" if isinstance(item, dict) else str(item)
+             for item in items]
+    return short_body("; ".join(parts))

@@ -9,6 +9,7 @@ from typing import Callable
 import dagster as dg
 import pandas as pd
 
+from health_pipeline.alerts import readable_error
 from health_pipeline.definitions import ASSETS
 from health_pipeline.partitions import partition_key
 from health_pipeline.profiles import resources_for_profile
@@ -32,6 +33,8 @@ def project_instance(home: str | Path | None = None) -> dg.DagsterInstance:
     """The persistent instance in DAGSTER_HOME, or in .dagster_home of the working directory."""
     home = Path(home or os.environ.get("DAGSTER_HOME") or Path.cwd() / ".dagster_home").resolve()
     home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():  # the defaults, said explicitly (else Dagster prints a notice every run)
+        (home / "dagster.yaml").write_text("", encoding="utf-8")
     os.environ["DAGSTER_HOME"] = str(home)
     return dg.DagsterInstance.get()
 
@@ -44,14 +47,8 @@ def _step_seconds(result: dg.ExecuteInProcessResult) -> dict[str, float]:
 
 def _errors(result: dg.ExecuteInProcessResult) -> list[str]:
     """One readable sentence per failed step (the first line of its error)."""
-    messages = []
-    for event in result.all_events:
-        if event.is_step_failure and event.step_failure_data.error is not None:
-            cause = event.step_failure_data.error
-            while cause.cause is not None and cause.message.startswith("dagster."):
-                cause = cause.cause
-            messages.append(f"{event.step_key}: {cause.message.strip().splitlines()[0]}")
-    return messages
+    return [f"{event.step_key}: {readable_error(event.step_failure_data.error)}"
+            for event in result.all_events if event.is_step_failure and event.step_failure_data.error is not None]
 
 
 def _delivery(result: dg.ExecuteInProcessResult) -> dict[str, object]:

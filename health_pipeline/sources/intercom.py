@@ -1,4 +1,4 @@
-"""The Intercom extraction: one search cursor over the month, aggregated page by page."""
+"""The Intercom extraction: the month's conversations (one search cursor, or concurrent time slices), aggregated page by page."""
 from __future__ import annotations
 
 from typing import Any, Sequence
@@ -19,7 +19,7 @@ def extract_intercom(resource: IntercomResource, period: Period, keys: Sequence[
     watch = Stopwatch()
     client = resource.open_client(log)
     accumulator = pure.IntercomAccumulator(period)
-    for page in client.iter_conversation_pages(period):
+    for page in client.iter_month_pages(period):
         accumulator.add_page(page)
     per_company = accumulator.result()
     frame = metrics_frame(keys, per_company, pure.METRICS, pure.DEFAULTS)
@@ -29,5 +29,7 @@ def extract_intercom(resource: IntercomResource, period: Period, keys: Sequence[
         "conversations_without_company": accumulator.without_company,
         "duplicate_conversations": accumulator.duplicates,
         "unmapped_companies": len(unmapped_keys(keys, per_company)),
+        "search_streams": len(client.streams),
+        "probe_calls": client.probe_calls,
     }
     return with_stats(result, client.stats, {"POST /conversations/search": client.pages}, watch)

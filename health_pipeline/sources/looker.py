@@ -1,6 +1,7 @@
 """The Looker extraction: one inline query per view plus the platform-value Look, one login."""
 from __future__ import annotations
 
+import json
 from typing import Any, Sequence
 
 from health_pipeline.extract import looker as pure
@@ -48,7 +49,10 @@ def extract_looker(resource: LookerResource, period: Period, keys: Sequence[tupl
 
 def _parse(parse: Any, text: str, view: str) -> dict[str, dict[str, Any]]:
     """Parse one query's JSON result, turning a malformed reply into a SourceError naming the view."""
+    call = f"POST /api/4.0/queries/run/json ({view})"
     try:
         return parse(text)
+    except json.JSONDecodeError as error:
+        raise SourceError(SOURCE, call, f"the reply is not valid JSON ({error.msg} at char {error.pos})") from None
     except ValueError as error:
-        raise SourceError(SOURCE, f"POST /api/4.0/queries/run/json ({view})", f"unusable result: {error}") from None
+        raise SourceError(SOURCE, call, f"unusable result: {error}") from None

@@ -1,13 +1,15 @@
-"""The Salesforce extraction: describe once, then one paged SOQL stream per object for the mapped accounts."""
+"""The Salesforce extraction: one paged SOQL stream per object for the mapped accounts (named in the statements,
+or, for a large mapping, the whole object with unmapped accounts' records dropped)."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Sequence
 
 from health_pipeline.extract import salesforce as pure
 from health_pipeline.extract.frame import metrics_frame
 from health_pipeline.extract.period import Period
+from health_pipeline.resources.errors import SourceError
 from health_pipeline.resources.http import LogFunction
-from health_pipeline.resources.salesforce import SalesforceResource
+from health_pipeline.resources.salesforce import SalesforceClient, SalesforceResource
 from health_pipeline.sources.result import SourceResult, Stopwatch, not_configured, with_stats
 
 # which accumulator method folds each object's records
@@ -27,19 +29,31 @@ def extract_salesforce(resource: SalesforceResource, period: Period, account_ids
         return not_configured(keys, pure.METRICS, period, "Salesforce")
     watch = Stopwatch()
     client = resource.open_client(log)
-    phase2 = pure.phase2_fields_present(client.describe_field_names("Account"))
-    accumulator = pure.SalesforceAccumulator(period, phase2, account_ids)
-    for sobject, statements in pure.soql_queries(period, list(account_ids), phase2).items():
-        fold = getattr(accumulator, _FOLDERS[sobject])
-        for soql in statements:
-            for records in client.iter_query_pages(soql, sobject):
-                fold(records)
+    ids = list(account_ids)
+    filter_by_id = len(ids) <= resource.soql_id_filter_max
+    # Phase 2 fields: asked for and, in an org without them, asked again without (no describe call every run)
+    phase2 = pure.phase2_fields_present(client.describe_field_names("Account")) if resource.phase2_by_describe else True
+    accumulator = pure.SalesforceAccumulator(period, phase2, ids)
+    statements = pure.soql_queries(period, ids, phase2, filter_by_id=filter_by_id)
+    try:
+        _fold(client, accumulator, "Account", statements["Account"])
+    except SourceError as error:
+        if not phase2 or not _names_missing_phase2_field(error):
+            raise
+        phase2 = False
+        accumulator = pure.SalesforceAccumulator(period, phase2, ids)
+        statements = pure.soql_queries(period, ids, phase2, filter_by_id=filter_by_id)
+        _fold(client, accumulator, "Account", statements["Account"])
+    for sobject in ("Opportunity", "Contract", "Churn_Signal__c"):
+        _fold(client, accumulator, sobject, statements[sobject])
     frame = metrics_frame(keys, accumulator.result(), pure.METRICS, pure.DEFAULTS)
     result = SourceResult(frame=frame, period=period, configured=True)
     result.facts = {
         "phase2_fields": phase2,
         "records_for_unmapped_accounts": accumulator.unmatched,
         "accounts_missing_in_salesforce": len(accumulator.missing_accounts),
+        "accounts_named_in_soql": filter_by_id,
+        "soql_statements": sum(len(soql) for soql in statements.values()),
     }
     if not phase2:
         result.notes.append(
@@ -48,3 +62,18 @@ def extract_salesforce(resource: SalesforceResource, period: Period, account_ids
         )
     result.notes.extend(f"unreadable value: {problem}" for problem in accumulator.problems[:20])
     return with_stats(result, client.stats, dict(client.pages), watch)
+
+
+def _fold(client: SalesforceClient, accumulator: pure.SalesforceAccumulator, sobject: str,
+          statements: Sequence[str]) -> None:
+    """Run an object's statements page by page into the accumulator."""
+    fold = getattr(accumulator, _FOLDERS[sobject])
+    for soql in statements:
+        for records in client.iter_query_pages(soql, sobject):
+            fold(records)
+
+
+def _names_missing_phase2_field(error: SourceError) -> bool:
+    """True when Salesforce refused a query because one of the Phase 2 fields does not exist (for this user)."""
+    return error.status == 400 and "INVALID_FIELD" in error.problem and any(
+        name in error.problem for name in pure.PHASE2_FIELDS)

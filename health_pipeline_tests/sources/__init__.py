@@ -1,8 +1,8 @@
 """Tests of the four monthly source assets against the sandbox emulators (real clients over loopback, no mocks).
 
 Shared helpers: `materialize_sources` runs account_mapping plus some source assets in process and keeps every
-log line and materialisation of the run; `login_then_expire` makes an emulator forget the session it has just
-issued, so that the client's first data call finds it expired.
+log line and materialisation of the run; `after_first_call` switches a fault on right after an emulator answered
+an endpoint once, e.g. so that it hits the client's first data call rather than its login (`login_then_expire`).
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import math
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import dagster as dg
 import pandas as pd
@@ -98,23 +98,32 @@ def pages(count: int, per_page: int) -> int:
 
 
 @contextmanager
-def login_then_expire(emulator: Any, login_endpoint: str) -> Iterator[list[int]]:
-    """Make `emulator` forget every session right after the FIRST login it answers (once), so the client's
-    next data call meets an expired session. Yields a list holding the number of logins answered."""
+def after_first_call(emulator: Any, endpoint_name: str, action: Callable[[], None]) -> Iterator[list[int]]:
+    """Run `action` (e.g. switch a fault on) once, right after `emulator` has answered the first successful call
+    to `endpoint_name`. Faults the emulator checks before answering (fail_next, drop_next, expire_sessions, a
+    rate limit) then meet the NEXT request; a malformed body (checked after answering) spoils THIS reply.
+    Yields [number of successful calls to the endpoint]."""
     routes = emulator.router._routes
-    index = next(i for i, route in enumerate(routes) if route[2] == login_endpoint)
+    index = next(i for i, route in enumerate(routes) if route[2] == endpoint_name)
     method, pattern, endpoint, handler = routes[index]
-    logins = [0]
+    answered = [0]
 
-    def login_and_arm(request: Any) -> Any:
+    def answer_then_act(request: Any) -> Any:
         response = handler(request)
-        logins[0] += 1
-        if logins[0] == 1 and response.status == 200:
-            emulator.faults.expire_sessions()  # taken by the very next request
+        if response.status == 200:
+            answered[0] += 1
+            if answered[0] == 1:
+                action()
         return response
 
-    routes[index] = (method, pattern, endpoint, login_and_arm)
+    routes[index] = (method, pattern, endpoint, answer_then_act)
     try:
-        yield logins
+        yield answered
     finally:
         routes[index] = (method, pattern, endpoint, handler)
+
+
+def login_then_expire(emulator: Any, login_endpoint: str) -> Any:
+    """Make `emulator` forget every session right after the first login it answers: the client's first data
+    call then meets an expired session."""
+    return after_first_call(emulator, login_endpoint, emulator.faults.expire_sessions)

@@ -1,0 +1,1 @@
+"""Tests of the production profile, the Parquet export and the deployment files."""
