@@ -26,5 +26,8 @@ def vendors_of(assets: Iterable[dg.AssetsDefinition]) -> list[str]:
 
 
 def vendor_run_tags(assets: Iterable[dg.AssetsDefinition]) -> dict[str, str]:
-    """`{"health_pipeline/calls-<vendor>": "true"}` for every vendor the assets call: a job's `run_tags`."""
+    """`{"health_pipeline/calls-<vendor>": "true"}` for every vendor the assets call.
+
+    Give them to a job as `tags=` (not `run_tags=`): Dagster copies a job's `tags` onto the runs it launches
+    directly and from schedules, and job backfills copy `tags` only."""
     return {vendor_run_tag(vendor): "true" for vendor in vendors_of(assets)}

@@ -1,7 +1,7 @@
 """The four monthly source assets: one bulk extraction per vendor, one row per mapped account."""
 # No `from __future__ import annotations` here: Dagster reads the context and input annotations at definition time.
 
-from typing import Any
+from typing import Any, Callable
 
 import dagster as dg
 import pandas as pd
@@ -23,6 +23,7 @@ from health_pipeline.scoring.catalogue import METRIC_CATALOGUE
 from health_pipeline.sources.intercom import extract_intercom
 from health_pipeline.sources.jira import extract_jira
 from health_pipeline.sources.looker import extract_looker
+from health_pipeline.resources.errors import SourceError
 from health_pipeline.sources.result import SourceResult
 from health_pipeline.sources.salesforce import extract_salesforce
 
@@ -40,13 +41,23 @@ def _keys(mapping: pd.DataFrame, column: str) -> list[tuple[str, Any]]:
     return list(zip(mapping["salesforce_account_id"], mapping[column]))
 
 
-def _finish(context: dg.AssetExecutionContext, result: SourceResult) -> dg.Output[pd.DataFrame]:
-    """Log the source's notes (a warning when unconfigured) and attach its metadata."""
+def _finish(context: dg.AssetExecutionContext, extraction: Callable[[], SourceResult]) -> dg.Output[pd.DataFrame]:
+    """Run the extraction, log its notes (a warning when unconfigured) and attach its metadata.
+
+    A failed source fails the step with its own sentence (source, call, status) as the error,
+    not as the cause of a generic op error.
+    """
+    try:
+        result = extraction()
+    except SourceError as error:
+        raise dg.Failure(description=str(error),
+                         metadata={"source": error.source, "call": error.call, "status": error.status}) from None
+    result.frame.attrs["source_configured"] = result.configured
     for note in result.notes:
         (context.log.warning if not result.configured else context.log.info)(note)
     context.log.info(
         f"{result.accounts_with_data} of {len(result.frame)} accounts with data for {result.period.label}; "
-        f"{sum(result.calls.values())} HTTP calls in {result.seconds}s"
+        f"{sum(result.calls.values()) + sum(result.retries.values())} HTTP calls in {result.seconds}s"
     )
     return dg.Output(result.frame, metadata=source_metadata(result, metric_descriptions()))
 
@@ -71,8 +82,8 @@ def intercom_support_metrics(context: dg.AssetExecutionContext, account_mapping:
                              intercom: IntercomResource) -> dg.Output[pd.DataFrame]:
     """Support metrics per account from the month's Intercom conversations (one search stream)."""
     period = Period.parse(period_label(context.partition_key))
-    result = extract_intercom(intercom, period, _keys(account_mapping, "intercom_company_id"), context.log.warning)
-    return _finish(context, result)
+    keys = _keys(account_mapping, "intercom_company_id")
+    return _finish(context, lambda: extract_intercom(intercom, period, keys, context.log.warning))
 
 
 @_source_asset("jira_bug_metrics", "jira", jira_metrics.METRICS)
@@ -80,7 +91,8 @@ def jira_bug_metrics(context: dg.AssetExecutionContext, account_mapping: pd.Data
                      jira: JiraResource) -> dg.Output[pd.DataFrame]:
     """Bug metrics per account from the configured Jira projects (one JQL stream)."""
     period = Period.parse(period_label(context.partition_key))
-    return _finish(context, extract_jira(jira, period, _keys(account_mapping, "jira_key"), context.log.warning))
+    keys = _keys(account_mapping, "jira_key")
+    return _finish(context, lambda: extract_jira(jira, period, keys, context.log.warning))
 
 
 @_source_asset("looker_adoption_metrics", "looker", looker_metrics.METRICS)
@@ -89,12 +101,12 @@ def looker_adoption_metrics(context: dg.AssetExecutionContext, account_mapping: 
     """Adoption metrics and platform value per account from Looker (two inline queries and one Look)."""
     period = Period.parse(period_label(context.partition_key))
     names = pipeline_config.load().pipeline.looker
-    result = extract_looker(
-        looker, period, _keys(account_mapping, "looker_account_id"), model=names.model,
+    keys = _keys(account_mapping, "looker_account_id")
+    return _finish(context, lambda: extract_looker(
+        looker, period, keys, model=names.model,
         user_sessions_view=names.user_sessions_view, feature_usage_view=names.feature_usage_view,
         platform_view=names.platform_metrics_view, platform_look_id=names.platform_look_id, log=context.log.warning,
-    )
-    return _finish(context, result)
+    ))
 
 
 @_source_asset("salesforce_account_metrics", "salesforce", salesforce_metrics.METRICS)
@@ -103,7 +115,7 @@ def salesforce_account_metrics(context: dg.AssetExecutionContext, account_mappin
     """Financial, relationship and churn-signal metrics per account from Salesforce (one SOQL stream per object)."""
     period = Period.parse(period_label(context.partition_key))
     ids = list(account_mapping["salesforce_account_id"])
-    return _finish(context, extract_salesforce(salesforce, period, ids, context.log.warning))
+    return _finish(context, lambda: extract_salesforce(salesforce, period, ids, context.log.warning))
 
 
 SOURCE_ASSETS = [intercom_support_metrics, jira_bug_metrics, looker_adoption_metrics, salesforce_account_metrics]

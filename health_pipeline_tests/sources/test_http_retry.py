@@ -80,7 +80,7 @@ def test_retry_after_is_honoured(server, emulator):
     response = session.get(f"{server.url}/items")
     assert response.status_code == 200
     assert len(emulator.arrivals) == 3
-    assert all(0.95 <= gap < 1.8 for gap in gaps(emulator)), gaps(emulator)
+    assert all(0.95 <= gap < 3.0 for gap in gaps(emulator)), gaps(emulator)  # waited, but not for long
     assert stats.retries == {"GET /items": 2} and stats.calls == {"GET /items": 1}
 
 
@@ -89,7 +89,7 @@ def test_retry_after_is_capped_by_retry_after_max(server, emulator):
     session, _, _ = session_for(settings(retry_after_max=0.3))
     started = time.monotonic()
     assert session.get(f"{server.url}/items").status_code == 200
-    assert 0.25 <= time.monotonic() - started < 1.5
+    assert 0.25 <= time.monotonic() - started < 3.0  # 0.3 s, not an hour
 
 
 def test_429_waits_for_x_ratelimit_reset_in_unix_seconds(server, emulator):
@@ -97,7 +97,7 @@ def test_429_waits_for_x_ratelimit_reset_in_unix_seconds(server, emulator):
     emulator.script = [(429, {"X-RateLimit-Reset": f"{time.time() + 0.8:.3f}", "X-RateLimit-Remaining": "0"})]
     session, stats, _ = session_for(settings())
     assert session.get(f"{server.url}/items").status_code == 200
-    assert 0.6 <= gaps(emulator)[0] < 1.5, gaps(emulator)
+    assert 0.6 <= gaps(emulator)[0] < 3.0, gaps(emulator)
     assert stats.total_retries() == 1
 
 
@@ -107,14 +107,14 @@ def test_429_waits_for_x_ratelimit_reset_as_iso_time(server, emulator):
     emulator.script = [(429, {"X-RateLimit-Reset": reset})]
     session, _, _ = session_for(settings())
     assert session.get(f"{server.url}/items").status_code == 200
-    assert 0.6 <= gaps(emulator)[0] < 1.5, gaps(emulator)
+    assert 0.6 <= gaps(emulator)[0] < 3.0, gaps(emulator)
 
 
 def test_reset_in_the_past_means_retry_at_once(server, emulator):
     emulator.script = [(429, {"X-RateLimit-Reset": str(int(time.time()) - 60)})]
     session, _, _ = session_for(settings())
     assert session.get(f"{server.url}/items").status_code == 200
-    assert gaps(emulator)[0] < 0.5
+    assert gaps(emulator)[0] < 0.5  # no wait for a reset already past
 
 
 def test_retries_are_bounded_and_the_last_response_is_returned(server, emulator):

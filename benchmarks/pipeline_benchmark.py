@@ -1,0 +1,881 @@
+"""Benchmark of a month of the pipeline against the sandbox: HTTP calls per source and endpoint against the
+minimum the data allows, wall time per source and for the month, peak memory, the Salesforce write-back, and
+the same month extracted the ORIGINAL way (account by account) side by side.
+
+    python -m benchmarks.pipeline_benchmark [--scenarios S,M,L] [--latency-ms 20] [--no-reference]
+                                            [--jira-rate 100/10] [--slice-sweep 1,2,4,8] [--docs docs/performance.md]
+
+Scenarios: S = 200 accounts, M = 5,000 (~60,000 conversations a month), L = 50,000 (~600,000). Each one gets
+its own sandbox: the four emulators of `health_pipeline.sandbox` over the synthetic world, each in its own
+process (a vendor's servers do not share our CPU with each other), with a per-request latency and Intercom's
+(10,000/min enforced per 10 s: 1,666 per 10 s) and Jira's (chosen: 100 per 10 s) rate limits switched on.
+The month runs in a fresh process (so that peak memory is comparable across scenarios): the four source
+extractions concurrently (threads, as the steps of a Dagster multiprocess run), then scoring, then the upsert
+of the month's Health_Score__c records. The per-account reference (S and M) runs in another fresh process
+against the same sandbox; both must produce equal metric frames. The minimum calls come from the data the
+emulators actually serve (their own search engines and stored records). Results are printed as Markdown and
+written to docs/performance.md (scenarios not run this time keep their last results there).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import multiprocessing as mp
+import os
+import platform
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+PROJECT = Path(__file__).resolve().parent.parent
+SCENARIOS = {"S": 200, "M": 5_000, "L": 50_000}
+REFERENCE_SCENARIOS = ("S", "M")
+SOURCES = ("intercom", "jira", "looker", "salesforce")
+SOURCE_NAMES = {"intercom": "Intercom", "jira": "Jira", "looker": "Looker", "salesforce": "Salesforce"}
+INTERCOM_RATE = (1666, 10.0)  # 10,000 calls a minute per app, enforced in 10-second windows
+INTERCOM_PAGE, JIRA_PAGE, SF_BATCH, SF_COLLECTION = 150, 100, 2000, 200
+BULK_JOB_CALLS = 6  # create, upload CSV, close, one status poll, successful results, failed results
+JIRA_PROJECTS = "BUG,PLAT"
+DOC_MARKER = "<!-- benchmark-results: "
+GOAL_CALL_RATIO, GOAL_TIME_SPEEDUP, GOAL_CALL_REDUCTION, GOAL_MEMORY_MIB = 1.1, 20, 50, 2048
+
+
+# --- small helpers ---------------------------------------------------------------------------------------------
+
+def proc_status(field: str) -> int:
+    """A /proc/self/status memory field (VmRSS, VmHWM) in KiB; ru_maxrss where /proc is missing."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    import resource
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def pages(records: int, size: int) -> int:
+    """Pages needed for `records` at `size` per page (an empty result still takes one call)."""
+    return max(1, math.ceil(records / size))
+
+
+def fmt(value: Any, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,.{digits}f}"
+
+
+def ratio(numerator: float | None, denominator: float | None, digits: int = 2) -> str:
+    if not numerator or not denominator:
+        return "-"
+    return f"{numerator / denominator:,.{digits}f}x"
+
+
+# --- the sandbox: one process per emulator -----------------------------------------------------------------------
+
+def _host(name: str, seed: int, accounts: int, as_of: str, latency: float, rate: tuple[int, float] | None,
+          state_dir: str, conn: Any) -> None:
+    """Serve one emulator over the world until told to stop; answer counter and data questions."""
+    from health_pipeline.sandbox.runner import SandboxCredentials
+    from health_pipeline.sandbox.server import EmulatorServer
+    from health_pipeline.sandbox.world import World
+
+    try:
+        creds = SandboxCredentials()
+        world = World(seed=seed, accounts=accounts, as_of=as_of)
+        context = None
+        if name == "intercom":
+            from health_pipeline.sandbox.intercom import IntercomEmulator
+            emulator: Any = IntercomEmulator(world, creds.intercom_token)
+        elif name == "jira":
+            from health_pipeline.sandbox.jira import JiraEmulator
+            emulator = JiraEmulator(world, creds.jira_email, creds.jira_token)
+        elif name == "looker":
+            from health_pipeline.sandbox.looker import LookerEmulator
+            emulator = LookerEmulator(world, client_id=creds.looker_client_id,
+                                      client_secret=creds.looker_client_secret)
+        else:
+            from health_pipeline.sandbox.salesforce import SalesforceEmulator
+            from health_pipeline.sandbox.tls import SandboxTLS
+            emulator = SalesforceEmulator(world.salesforce_records(), username=creds.sf_username,
+                                          password=creds.sf_password, security_token=creds.sf_security_token)
+            tls = SandboxTLS(Path(state_dir))
+            context = tls.server_context()
+        server = EmulatorServer(emulator, ssl_context=context)
+        # The sandbox server writes a reply's headers and body in two sends; without TCP_NODELAY, Nagle's
+        # algorithm holds the body until the client's delayed ACK (~40 ms a request on Linux), a cost no vendor
+        # has. Switched off here (per connection, by the stdlib's StreamRequestHandler) so latency is as set.
+        server._httpd.RequestHandlerClass.disable_nagle_algorithm = True  # noqa: SLF001
+        server.start()
+        if name == "salesforce":
+            emulator.base_url = server.url
+        emulator.faults.set_latency(latency)
+        if rate is not None:
+            emulator.faults.set_rate_limit(*rate)
+        conn.send({"url": server.url, "ca": str(Path(state_dir) / "sandbox-ca.pem") if context else None})
+    except BaseException:
+        conn.send({"error": traceback.format_exc()})
+        return
+    while True:
+        command, argument = conn.recv()
+        if command == "stop":
+            server.stop()
+            conn.send(None)
+            return
+        try:
+            if command == "calls":
+                reply: Any = emulator.calls.snapshot()
+            elif command == "reset":
+                emulator.calls.reset()
+                reply = None
+            elif command == "facts":
+                reply = _facts(name, emulator, argument)
+            elif command == "memory":
+                reply = proc_status("VmHWM")
+            else:
+                reply = {"error": f"unknown command {command!r}"}
+        except BaseException:
+            reply = {"error": traceback.format_exc()}
+        conn.send(reply)
+
+
+def _facts(name: str, emulator: Any, argument: dict) -> Any:
+    """What the emulator serves for the given searches or statements, counted by its own engine."""
+    if name == "intercom":
+        totals = [emulator.engine.search(query, INTERCOM_PAGE, None).total_count for query in argument["queries"]]
+        first = emulator.engine.search(argument["queries"][0], INTERCOM_PAGE, None)
+        page_bytes = len(json.dumps(first.conversations, separators=(",", ":")))
+        return {"totals": totals, "page_bytes": page_bytes}
+    if name == "jira":
+        return {"totals": [len(emulator.search.matches(jql).rows) for jql in argument["jql"]]}
+    if name == "salesforce":
+        from health_pipeline.sandbox.salesforce_query import BoundQuery
+        counts = []
+        for soql in argument["soql"]:
+            bound = BoundQuery(soql, emulator.store.phase2)
+            counts.append(len(bound.run(emulator.store.records(bound.sobject.name))))
+        return {"totals": counts}
+    raise ValueError(f"no facts for {name}")
+
+
+class Hosts:
+    """The four emulator processes of one scenario."""
+
+    def __init__(self, ctx: Any, seed: int, accounts: int, as_of: str, latency: float,
+                 rates: dict[str, tuple[int, float] | None], state_dir: Path) -> None:
+        self._conns: dict[str, Any] = {}
+        self._procs: dict[str, Any] = {}
+        self.info: dict[str, dict] = {}
+        for name in SOURCES:
+            parent, child = ctx.Pipe()
+            process = ctx.Process(target=_host, name=f"sandbox-{name}", daemon=True,
+                                  args=(name, seed, accounts, as_of, latency, rates.get(name), str(state_dir), child))
+            process.start()
+            self._conns[name], self._procs[name] = parent, process
+        for name in SOURCES:
+            info = self._conns[name].recv()
+            if "error" in info:
+                self.stop()
+                raise RuntimeError(f"the {name} emulator did not start:\n{info['error']}")
+            self.info[name] = info
+
+    def ask(self, name: str, command: str, argument: Any = None) -> Any:
+        self._conns[name].send((command, argument))
+        reply = self._conns[name].recv()
+        if isinstance(reply, dict) and "error" in reply:
+            raise RuntimeError(f"{name} emulator: {reply['error']}")
+        return reply
+
+    def calls(self) -> dict[str, dict[str, int]]:
+        return {name: self.ask(name, "calls") for name in SOURCES}
+
+    def reset(self) -> None:
+        for name in SOURCES:
+            self.ask(name, "reset")
+
+    def env(self) -> dict[str, str]:
+        """The connection settings of the pipeline's resources (sandbox credentials)."""
+        from health_pipeline.sandbox.runner import SandboxCredentials
+        creds = SandboxCredentials()
+        return {
+            "intercom_token": creds.intercom_token, "intercom_url": self.info["intercom"]["url"],
+            "jira_url": self.info["jira"]["url"], "jira_email": creds.jira_email, "jira_token": creds.jira_token,
+            "looker_url": self.info["looker"]["url"], "looker_id": creds.looker_client_id,
+            "looker_secret": creds.looker_client_secret,
+            "sf_username": creds.sf_username, "sf_password": creds.sf_password, "sf_token": creds.sf_security_token,
+            "sf_login_url": self.info["salesforce"]["url"], "sf_ca": self.info["salesforce"]["ca"],
+        }
+
+    def stop(self) -> None:
+        for name, conn in self._conns.items():
+            process = self._procs[name]
+            if process.is_alive():
+                try:
+                    conn.send(("stop", None))
+                    conn.poll(10) and conn.recv()
+                except (OSError, EOFError):
+                    pass
+            process.join(timeout=10)
+            if process.is_alive():
+                process.terminate()
+                process.join(timeout=5)
+
+
+# --- the month, in a fresh process ------------------------------------------------------------------------------
+
+def build_resources(env: dict[str, str], intercom: dict | None = None) -> dict[str, Any]:
+    """The four vendor resources pointed at the sandbox, with the product's defaults otherwise."""
+    from health_pipeline.resources.intercom import IntercomResource
+    from health_pipeline.resources.jira import JiraResource
+    from health_pipeline.resources.looker import LookerResource
+    from health_pipeline.resources.salesforce import SalesforceResource
+
+    return {
+        "intercom": IntercomResource(token=env["intercom_token"], base_url=env["intercom_url"], **(intercom or {})),
+        "jira": JiraResource(base_url=env["jira_url"], email=env["jira_email"], api_token=env["jira_token"],
+                             projects=JIRA_PROJECTS),
+        "looker": LookerResource(base_url=env["looker_url"], client_id=env["looker_id"],
+                                 client_secret=env["looker_secret"], verify_ssl=False),
+        "salesforce": SalesforceResource(username=env["sf_username"], password=env["sf_password"],
+                                         security_token=env["sf_token"], login_url_override=env["sf_login_url"],
+                                         ca_bundle=env["sf_ca"]),
+    }
+
+
+def _source_stats(result: Any) -> dict[str, Any]:
+    return {"calls": dict(result.calls), "retries": dict(result.retries), "seconds": result.seconds,
+            "facts": {k: v for k, v in getattr(result, "facts", {}).items() if isinstance(v, (int, float, bool, str))}}
+
+
+def run_bulk(spec: dict) -> dict:
+    """The month as the pipeline runs it: four concurrent bulk extractions, scoring, Salesforce upsert."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rss_start = proc_status("VmRSS")
+    from health_pipeline.delivery.records import health_score_records
+    from health_pipeline.delivery.salesforce_writer import upsert_health_scores
+    from health_pipeline.extract.period import Period
+    from health_pipeline.scoring import score_accounts
+    from health_pipeline.scoring.assemble import add_trend, assemble_metrics
+    from health_pipeline.settings import load_config
+    from health_pipeline.sources.intercom import extract_intercom
+    from health_pipeline.sources.jira import extract_jira
+    from health_pipeline.sources.looker import extract_looker
+    from health_pipeline.sources.salesforce import extract_salesforce
+
+    config = load_config(spec["config_dir"])
+    mapping = config.mapping.to_frame()
+    period = Period.parse(spec["period"])
+    resources = build_resources(spec["env"], spec.get("intercom"))
+    names = config.pipeline.looker
+    rss_ready = proc_status("VmRSS")
+
+    def keys(column: str) -> list:
+        return list(zip(mapping["salesforce_account_id"], mapping[column]))
+
+    jobs = {
+        "intercom": lambda: extract_intercom(resources["intercom"], period, keys("intercom_company_id")),
+        "jira": lambda: extract_jira(resources["jira"], period, keys("jira_key")),
+        "looker": lambda: extract_looker(
+            resources["looker"], period, keys("looker_account_id"), model=names.model,
+            user_sessions_view=names.user_sessions_view, feature_usage_view=names.feature_usage_view,
+            platform_view=names.platform_metrics_view, platform_look_id=names.platform_look_id),
+        "salesforce": lambda: extract_salesforce(resources["salesforce"], period,
+                                                 list(mapping["salesforce_account_id"])),
+    }
+    only = spec.get("only")
+    if only:
+        jobs = {name: job for name, job in jobs.items() if name in only}
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="source") as pool:
+        futures = {name: pool.submit(job) for name, job in jobs.items()}
+        results = {name: future.result() for name, future in futures.items()}
+    extracted = time.perf_counter()
+    out: dict[str, Any] = {"sources": {name: _source_stats(result) for name, result in results.items()},
+                           "extract_seconds": round(extracted - started, 3)}
+    if not only:
+        metrics = assemble_metrics(mapping, [results[name].frame for name in SOURCES])
+        scored = score_accounts(metrics, config.scoring)
+        scored.insert(1, "account_name", metrics["account_name"].to_numpy())
+        scores = add_trend(scored, None)
+        scores.insert(2, "period", period.label)
+        records = health_score_records(scores, scored_at=datetime.now(timezone.utc))
+        scored_at = time.perf_counter()
+        client = resources["salesforce"].open_client()
+        outcome = upsert_health_scores(client.sf, records, bulk_threshold=config.pipeline.delivery.bulk_threshold,
+                                       poll_seconds=spec["poll_seconds"])
+        delivered = time.perf_counter()
+        out.update({
+            "score_seconds": round(scored_at - extracted, 3),
+            "write": {"calls": dict(client.stats.calls), "retries": dict(client.stats.retries),
+                      "seconds": round(delivered - scored_at, 3), "method": outcome.method,
+                      "records": len(records), "created": outcome.created, "updated": outcome.updated,
+                      "failed": len(outcome.failed)},
+            "month_seconds": round(delivered - started, 3),
+            "tiers": scores["tier"].value_counts().to_dict(),
+        })
+    out["memory_kib"] = {"start": rss_start, "ready": rss_ready, "peak": proc_status("VmHWM")}
+    if spec.get("frames_dir"):
+        for name, result in results.items():
+            result.frame.to_parquet(Path(spec["frames_dir"]) / f"bulk_{name}.parquet")
+    return out
+
+
+def run_reference(spec: dict) -> dict:
+    """The same month extracted account by account (benchmarks/per_account_reference.py)."""
+    from benchmarks.per_account_reference import extract_month_per_account
+    from health_pipeline.extract.period import Period
+    from health_pipeline.settings import load_config
+
+    config = load_config(spec["config_dir"])
+    mapping = config.mapping.to_frame()
+    resources = build_resources(spec["env"], spec.get("intercom"))
+    started = time.perf_counter()
+    results = extract_month_per_account(resources, Period.parse(spec["period"]), mapping,
+                                        looker_names=config.pipeline.looker)
+    out = {"sources": {name: {"calls": r.calls, "retries": r.retries, "seconds": r.seconds,
+                              "facts": {"accounts_asked": r.accounts_asked}} for name, r in results.items()},
+           "extract_seconds": round(time.perf_counter() - started, 3),
+           "memory_kib": {"peak": proc_status("VmHWM")}}
+    for name, result in results.items():
+        result.frame.to_parquet(Path(spec["frames_dir"]) / f"reference_{name}.parquet")
+    return out
+
+
+def _worker(kind: str, spec: dict, conn: Any) -> None:
+    try:
+        conn.send(run_bulk(spec) if kind == "bulk" else run_reference(spec))
+    except BaseException:
+        conn.send({"error": traceback.format_exc()})
+
+
+def in_fresh_process(ctx: Any, kind: str, spec: dict) -> dict:
+    """Run `kind` ('bulk' or 'reference') in a new process and return what it reports."""
+    parent, child = ctx.Pipe()
+    process = ctx.Process(target=_worker, args=(kind, spec, child), name=f"benchmark-{kind}")
+    process.start()
+    while not parent.poll(1.0):
+        if not process.is_alive():
+            raise RuntimeError(f"the {kind} run died (exit code {process.exitcode})")
+    result = parent.recv()
+    process.join()
+    if "error" in result:
+        raise RuntimeError(f"the {kind} run failed:\n{result['error']}")
+    return result
+
+
+# --- one scenario -----------------------------------------------------------------------------------------------
+
+def last_complete_month(today: datetime) -> tuple[str, str]:
+    """(as_of, period): the world's 'now' (this month) and the month to run (the previous one)."""
+    year, month = today.year, today.month
+    previous = (year - 1, 12) if month == 1 else (year, month - 1)
+    return f"{year:04d}-{month:02d}", f"{previous[0]:04d}-{previous[1]:02d}"
+
+
+def write_config_dir(target: Path, seed: int, accounts: int, as_of: str) -> None:
+    """The project's weights, thresholds and pipeline settings with the world's account mapping."""
+    from health_pipeline.sandbox.world import World
+
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("weights.yaml", "thresholds.yaml", "pipeline.yaml"):
+        shutil.copy(PROJECT / "config" / name, target / name)
+    World(seed=seed, accounts=accounts, as_of=as_of).write_mapping_csv(target / "account_mapping.csv")
+
+
+def minimum_calls(hosts: Hosts, bulk: dict, period_label: str, account_ids: list[str],
+                  intercom_settings: dict) -> dict[str, Any]:
+    """The fewest calls the served data allows, per source, from the emulators' own engines."""
+    from health_pipeline.extract.jira import build_bug_jql
+    from health_pipeline.extract.period import Period
+    from health_pipeline.extract.salesforce import soql_queries
+    from health_pipeline.resources.intercom import slice_windows, window_search
+
+    period = Period.parse(period_label)
+    facts = bulk["sources"]["intercom"]["facts"]
+    streams, probes = int(facts.get("search_streams", 1)), int(facts.get("probe_calls", 0))
+    windows = [(period.unix_start, period.unix_end)] + (slice_windows(period, streams) if probes else [])
+    found = hosts.ask("intercom", "facts", {"queries": [window_search(lo, hi)["query"] for lo, hi in windows]})
+    whole, slices = found["totals"][0], found["totals"][1:]
+    intercom = {"served": whole, "one_stream": pages(whole, INTERCOM_PAGE), "streams": streams, "probe": probes,
+                "page_bytes": found["page_bytes"]}
+    intercom["sliced"] = (sum(pages(n, INTERCOM_PAGE) for n in slices) + probes) if probes else intercom["one_stream"]
+    issues = hosts.ask("jira", "facts", {"jql": [build_bug_jql(JIRA_PROJECTS.split(","), period)]})["totals"][0]
+    statements = soql_queries(period, account_ids, True, filter_by_id=False)
+    counts = hosts.ask("salesforce", "facts", {"soql": [s[0] for s in statements.values()]})["totals"]
+    per_object = dict(zip(statements, counts))
+    write = bulk["write"]
+    write_minimum = 1 + (BULK_JOB_CALLS if write["method"] == "bulk2" else pages(write["records"], SF_COLLECTION))
+    return {
+        "intercom": intercom,
+        "jira": {"served": issues, "minimum": pages(issues, JIRA_PAGE)},
+        "looker": {"minimum": 4},
+        "salesforce": {"records": per_object, "minimum": 1 + sum(pages(n, SF_BATCH) for n in per_object.values())},
+        "write": {"records": write["records"], "minimum": write_minimum},
+    }
+
+
+def compare_frames(frames_dir: Path) -> dict[str, str]:
+    """'equal' per source, or the first difference, between the bulk and the per-account frames."""
+    import pandas as pd
+
+    verdicts = {}
+    for name in SOURCES:
+        bulk = pd.read_parquet(frames_dir / f"bulk_{name}.parquet")
+        reference = pd.read_parquet(frames_dir / f"reference_{name}.parquet")
+        try:
+            pd.testing.assert_frame_equal(bulk, reference, check_exact=False, rtol=1e-9, atol=1e-12)
+            verdicts[name] = "equal"
+        except AssertionError as error:
+            verdicts[name] = " ".join(str(error).split())[:300]
+    return verdicts
+
+
+def run_scenario(ctx: Any, label: str, args: argparse.Namespace, jira_rate: tuple[int, float] | None) -> dict:
+    accounts = SCENARIOS[label]
+    as_of, period = last_complete_month(datetime.now(timezone.utc))
+    workdir = Path(tempfile.mkdtemp(prefix=f"pipeline-benchmark-{label}-"))
+    try:
+        print(f"[{label}] {accounts:,} accounts, month {period}: starting the sandbox ...", file=sys.stderr, flush=True)
+        config_dir = workdir / "config"
+        write_config_dir(config_dir, args.seed, accounts, as_of)
+        started = time.perf_counter()
+        hosts = Hosts(ctx, args.seed, accounts, as_of, args.latency_ms / 1000.0,
+                      {"intercom": INTERCOM_RATE, "jira": jira_rate}, workdir / "tls")
+        setup_seconds = time.perf_counter() - started
+        try:
+            frames = workdir / "frames"
+            frames.mkdir()
+            spec = {"config_dir": str(config_dir), "period": period, "env": hosts.env(),
+                    "poll_seconds": args.poll_seconds, "frames_dir": str(frames)}
+            if args.intercom_slices:
+                spec["intercom"] = {"time_slices": args.intercom_slices}
+            print(f"[{label}] sandbox up in {setup_seconds:.0f}s; running the month (bulk) ...",
+                  file=sys.stderr, flush=True)
+            bulk = in_fresh_process(ctx, "bulk", spec)
+            server_bulk = hosts.calls()
+            hosts.reset()
+            from health_pipeline.settings import load_account_mapping
+            ids = [a.salesforce_account_id for a in load_account_mapping(config_dir / "account_mapping.csv")]
+            minimum = minimum_calls(hosts, bulk, period, ids, spec.get("intercom", {}))
+            hosts.reset()
+            sweep = []
+            for slices in args.slice_sweep:
+                print(f"[{label}] Intercom alone with {slices} slice(s) ...", file=sys.stderr, flush=True)
+                alone = in_fresh_process(ctx, "bulk", {**spec, "only": ["intercom"], "frames_dir": None,
+                                                       "intercom": {"time_slices": slices}})
+                hosts.reset()
+                sweep.append({"slices": slices, **alone["sources"]["intercom"]})
+            reference = None
+            if label in REFERENCE_SCENARIOS and not args.no_reference:
+                print(f"[{label}] running the same month account by account ...", file=sys.stderr, flush=True)
+                reference = in_fresh_process(ctx, "reference", spec)
+                reference["server_calls"] = hosts.calls()
+                reference["frames"] = compare_frames(frames)
+            memory_hosts = {name: hosts.ask(name, "memory") for name in SOURCES}
+        finally:
+            hosts.stop()
+        return {"label": label, "accounts": accounts, "period": period, "bulk": bulk, "server_calls": server_bulk,
+                "minimum": minimum, "sweep": sweep, "reference": reference, "sandbox_peak_kib": memory_hosts,
+                "measured_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+                "settings": settings_of(args, jira_rate)}
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def settings_of(args: argparse.Namespace, jira_rate: tuple[int, float] | None) -> dict:
+    from health_pipeline.resources.intercom import IntercomResource
+    from health_pipeline.resources.salesforce import SalesforceResource
+
+    intercom = IntercomResource()
+    return {"latency_ms": args.latency_ms, "intercom_rate": list(INTERCOM_RATE),
+            "jira_rate": list(jira_rate) if jira_rate else None, "seed": args.seed,
+            "poll_seconds": args.poll_seconds,
+            "intercom_slices": args.intercom_slices or intercom.time_slices,
+            "intercom_pacing": [intercom.max_calls_per_window, intercom.rate_window_seconds],
+            "min_pages_per_slice": intercom.min_pages_per_slice,
+            "soql_id_filter_max": SalesforceResource().soql_id_filter_max}
+
+
+# --- report -----------------------------------------------------------------------------------------------------
+
+def _calls(stats: dict) -> int:
+    return sum(stats["calls"].values()) + sum(stats["retries"].values())
+
+
+def _retries(stats: dict) -> int:
+    return sum(stats["retries"].values())
+
+
+def source_rows(result: dict) -> list[dict]:
+    """One row per source (and the write-back): calls sent, minimum, wall time, data served."""
+    bulk, minimum = result["bulk"], result["minimum"]
+    s = bulk["sources"]
+    ic, sf = minimum["intercom"], minimum["salesforce"]
+    sliced = ic["streams"] > 1
+    rows = [
+        {"source": "Intercom", "endpoints": "POST /conversations/search", "calls": _calls(s["intercom"]),
+         "retries": _retries(s["intercom"]), "minimum": ic["one_stream"],
+         "minimum_note": (f"{fmt(ic['one_stream'])} one stream; {fmt(ic['sliced'])} with {ic['streams']} slices "
+                          f"+ {ic['probe']} probe" if sliced else f"{fmt(ic['one_stream'])} (one stream)"),
+         "seconds": s["intercom"]["seconds"], "served": f"{fmt(ic['served'])} conversations"},
+        {"source": "Jira", "endpoints": "POST /rest/api/3/search/jql", "calls": _calls(s["jira"]),
+         "retries": _retries(s["jira"]), "minimum": minimum["jira"]["minimum"],
+         "minimum_note": fmt(minimum["jira"]["minimum"]), "seconds": s["jira"]["seconds"],
+         "served": f"{fmt(minimum['jira']['served'])} issues"},
+        {"source": "Looker", "endpoints": "login + 2 inline queries + 1 Look", "calls": _calls(s["looker"]),
+         "retries": _retries(s["looker"]), "minimum": minimum["looker"]["minimum"], "minimum_note": "4",
+         "seconds": s["looker"]["seconds"], "served": "3 result sets"},
+        {"source": "Salesforce (read)", "endpoints": "SOAP login + query/queryMore pages", "calls": _calls(s["salesforce"]),
+         "retries": _retries(s["salesforce"]), "minimum": sf["minimum"], "minimum_note": fmt(sf["minimum"]),
+         "seconds": s["salesforce"]["seconds"],
+         "served": ", ".join(f"{k.replace('_', ' ').replace(' c', '')} {fmt(v)}" for k, v in sf["records"].items())},
+    ]
+    write = bulk["write"]
+    method = "Bulk API 2.0" if write["method"] == "bulk2" else "sObject Collections"
+    rows.append({"source": f"Salesforce (write, {method})", "endpoints": "login + " + (
+        "job create, upload, close, poll, 2 result reads" if write["method"] == "bulk2" else "composite upserts"),
+        "calls": _calls(write), "retries": _retries(write), "minimum": minimum["write"]["minimum"],
+        "minimum_note": fmt(minimum["write"]["minimum"]), "seconds": write["seconds"],
+        "served": f"{fmt(write['records'])} records ({fmt(write['failed'])} failed)"})
+    return rows
+
+
+def endpoint_lines(stats: dict) -> str:
+    merged: dict[str, int] = {}
+    for part in ("calls", "retries"):
+        for endpoint, count in stats[part].items():
+            merged[endpoint] = merged.get(endpoint, 0) + count
+    return "; ".join(f"`{endpoint}` {fmt(count)}" for endpoint, count in sorted(merged.items()))
+
+
+def scenario_markdown(result: dict) -> str:
+    bulk = result["bulk"]
+    rows = source_rows(result)
+    total_calls = sum(r["calls"] for r in rows)
+    total_minimum = sum(r["minimum"] for r in rows)
+    memory = bulk["memory_kib"]
+    lines = [
+        f"### Scenario {result['label']}: {result['accounts']:,} accounts, month {result['period']}",
+        "",
+        "| source | calls (incl. retries) | retries | minimum for the data | calls / minimum | wall (s) | data served |",
+        "|---|---:|---:|---|---:|---:|---|",
+    ]
+    for r in rows:
+        lines.append(f"| {r['source']} | {fmt(r['calls'])} | {fmt(r['retries'])} | {r['minimum_note']} | "
+                     f"{ratio(r['calls'], r['minimum'], 3)} | {fmt(r['seconds'], 2)} | {r['served']} |")
+    lines.append(f"| **month** | **{fmt(total_calls)}** | {fmt(sum(r['retries'] for r in rows))} | "
+                 f"**{fmt(total_minimum)}** | **{ratio(total_calls, total_minimum, 3)}** | "
+                 f"**{fmt(bulk['month_seconds'], 2)}** | extraction {fmt(bulk['extract_seconds'], 2)} s (sources "
+                 f"concurrently), scoring {fmt(bulk['score_seconds'], 2)} s, write {fmt(bulk['write']['seconds'], 2)} s |")
+    lines += [
+        "",
+        f"Peak resident memory of the month's process (VmHWM): **{memory['peak'] / 1024:,.0f} MiB** "
+        f"(after imports {memory['start'] / 1024:,.0f} MiB, with the configuration and mapping loaded "
+        f"{memory['ready'] / 1024:,.0f} MiB). The month's conversations as JSON are "
+        f"~{result['minimum']['intercom']['page_bytes'] * result['minimum']['intercom']['one_stream'] / 2**20:,.0f} MiB "
+        f"(~{result['minimum']['intercom']['page_bytes'] / 1024:,.0f} KiB a page): they are folded page by page, "
+        "never held.",
+        "",
+        "Calls by endpoint (client side; the emulators' own counters agree: "
+        f"{'yes' if server_agrees(result) else 'NO, see JSON'}):",
+        "",
+    ]
+    for name in SOURCES:
+        lines.append(f"- {SOURCE_NAMES[name]}: {endpoint_lines(bulk['sources'][name])}")
+    lines.append(f"- Salesforce write: {endpoint_lines(bulk['write'])}")
+    return "\n".join(lines)
+
+
+def server_agrees(result: dict) -> bool:
+    """The emulators counted as many requests as the clients sent (retries included)."""
+    bulk, server = result["bulk"], result["server_calls"]
+    for name in ("intercom", "jira", "looker"):
+        if sum(server[name].values()) != _calls(bulk["sources"][name]):
+            return False
+    return sum(server["salesforce"].values()) == _calls(bulk["sources"]["salesforce"]) + _calls(bulk["write"])
+
+
+def comparison_markdown(result: dict) -> str:
+    bulk, reference = result["bulk"], result["reference"]
+    lines = [
+        f"### Per-account way vs bulk, scenario {result['label']} ({result['accounts']:,} accounts, "
+        f"month {result['period']})",
+        "",
+        "| source | per-account calls | bulk calls | fewer calls | per-account wall (s) | bulk wall (s) | less wall time | frames |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    total_ref = total_bulk = 0
+    for name in SOURCES:
+        ref, new = reference["sources"][name], bulk["sources"][name]
+        total_ref += _calls(ref)
+        total_bulk += _calls(new)
+        lines.append(f"| {SOURCE_NAMES[name]} | {fmt(_calls(ref))} | {fmt(_calls(new))} | "
+                     f"{ratio(_calls(ref), _calls(new), 0)} | {fmt(ref['seconds'], 1)} | {fmt(new['seconds'], 2)} | "
+                     f"{ratio(ref['seconds'], new['seconds'], 0)} | {reference['frames'][name]} |")
+    lines.append(f"| **month's extraction** | **{fmt(total_ref)}** | **{fmt(total_bulk)}** | "
+                 f"**{ratio(total_ref, total_bulk, 0)}** | **{fmt(reference['extract_seconds'], 1)}** | "
+                 f"**{fmt(bulk['extract_seconds'], 2)}** | **{ratio(reference['extract_seconds'], bulk['extract_seconds'], 0)}** | |")
+    serial = sum(reference["sources"][name]["seconds"] for name in SOURCES)
+    lines += ["", f"Both ways run the four sources concurrently; the original looped over accounts and sources one "
+                  f"at a time, which would take the sum of the per-source times: {fmt(serial, 0)} s "
+                  f"({ratio(serial, bulk['extract_seconds'], 0)} the bulk extraction)."]
+    return "\n".join(lines)
+
+
+def sweep_markdown(result: dict) -> str:
+    if not result["sweep"]:
+        return ""
+    lines = [f"### Intercom time slices, scenario {result['label']} (Intercom alone)", "",
+             "| slices | search calls | wall (s) | streams run |", "|---:|---:|---:|---:|"]
+    for row in result["sweep"]:
+        lines.append(f"| {row['slices']} | {fmt(_calls(row))} | {fmt(row['seconds'], 2)} | "
+                     f"{row['facts'].get('search_streams', 1)} |")
+    return "\n".join(lines)
+
+
+def summary_rows(results: dict[str, dict]) -> list[str]:
+    lines = ["| scenario | accounts | conversations | Jira issues | calls | minimum | calls / minimum | month wall (s) "
+             "| peak memory (MiB) | per-account calls | per-account wall (s) | fewer calls | less wall time |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for label in SCENARIOS:
+        result = results.get(label)
+        if result is None:
+            continue
+        rows = source_rows(result)
+        calls, minimum = sum(r["calls"] for r in rows), sum(r["minimum"] for r in rows)
+        reference = result.get("reference")
+        ref_calls = sum(_calls(reference["sources"][n]) for n in SOURCES) if reference else None
+        bulk_calls = sum(_calls(result["bulk"]["sources"][n]) for n in SOURCES)
+        lines.append(
+            f"| {label} | {result['accounts']:,} | {fmt(result['minimum']['intercom']['served'])} | "
+            f"{fmt(result['minimum']['jira']['served'])} | {fmt(calls)} | {fmt(minimum)} | {ratio(calls, minimum, 3)} | "
+            f"{fmt(result['bulk']['month_seconds'], 1)} | {result['bulk']['memory_kib']['peak'] / 1024:,.0f} | "
+            f"{fmt(ref_calls)} | {fmt(reference['extract_seconds'], 0) if reference else '-'} | "
+            f"{ratio(ref_calls, bulk_calls, 0) if reference else '-'} | "
+            f"{ratio(reference['extract_seconds'], result['bulk']['extract_seconds'], 0) if reference else '-'} |")
+    return lines
+
+
+def goal_lines(results: dict[str, dict]) -> list[str]:
+    """Each goal of the issue with the measured figure, met or not."""
+    out = []
+    worst = []
+    for label, result in results.items():
+        for row in source_rows(result):
+            worst.append((row["calls"] / row["minimum"], label, row["source"]))
+    if worst:
+        value, label, source = max(worst)
+        out.append(f"- Calls within {GOAL_CALL_RATIO}x of the minimum for every source: "
+                   f"{'met' if value <= GOAL_CALL_RATIO else 'NOT met'} (worst {value:.3f}x: {source}, scenario {label}).")
+    m = results.get("M")
+    if m and m.get("reference"):
+        ref, bulk = m["reference"], m["bulk"]
+        speed = ref["extract_seconds"] / bulk["extract_seconds"]
+        fewer = sum(_calls(ref["sources"][n]) for n in SOURCES) / sum(_calls(bulk["sources"][n]) for n in SOURCES)
+        out.append(f"- At M at least {GOAL_TIME_SPEEDUP}x less wall time than the per-account way: "
+                   f"{'met' if speed >= GOAL_TIME_SPEEDUP else 'NOT met'} ({speed:,.0f}x for the extraction).")
+        out.append(f"- At M at least {GOAL_CALL_REDUCTION}x fewer calls: "
+                   f"{'met' if fewer >= GOAL_CALL_REDUCTION else 'NOT met'} ({fewer:,.0f}x).")
+        equal = all(v == "equal" for v in ref["frames"].values())
+        out.append(f"- Per-account and bulk frames equal at M: {'yes' if equal else 'NO'}.")
+    big = results.get("L")
+    if big:
+        peak = big["bulk"]["memory_kib"]["peak"] / 1024
+        out.append(f"- L completes with peak memory under {GOAL_MEMORY_MIB:,} MiB: "
+                   f"{'met' if peak < GOAL_MEMORY_MIB else 'NOT met'} ({peak:,.0f} MiB, month in "
+                   f"{big['bulk']['month_seconds']:,.0f} s).")
+    return out
+
+
+def machine_line() -> str:
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            model = next(line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    memory = ""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            memory = f", {int(meminfo.readline().split()[1]) / 2**20:.0f} GiB RAM"
+    except OSError:
+        pass
+    return (f"{model}, {os.cpu_count()} cores{memory}, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}")
+
+
+def settings_line(settings: dict) -> str:
+    jira = settings["jira_rate"]
+    return (f"latency {settings['latency_ms']} ms per request on every emulator; Intercom rate limit "
+            f"{settings['intercom_rate'][0]:,} calls per {settings['intercom_rate'][1]:.0f} s window; Jira "
+            + (f"{jira[0]:,} calls per {jira[1]:.0f} s window" if jira else "no rate limit")
+            + f"; Intercom client paced at {settings['intercom_pacing'][0]:,} per {settings['intercom_pacing'][1]:.0f} s, "
+            f"up to {settings['intercom_slices']} time slices (at least {settings['min_pages_per_slice']} pages each); "
+            f"Salesforce names the accounts in SOQL up to {settings['soql_id_filter_max']:,} mapped accounts; "
+            f"Bulk API 2.0 poll every {settings['poll_seconds']} s; world seed {settings['seed']}")
+
+
+def report(results: dict[str, dict]) -> str:
+    """The whole Markdown report (the docs page's measured part)."""
+    parts = ["## Summary", "", *summary_rows(results), "", *goal_lines(results), ""]
+    for label in SCENARIOS:
+        result = results.get(label)
+        if result is None:
+            continue
+        parts += [f"Scenario {label} measured {result['measured_at']} with {settings_line(result['settings'])}.", "",
+                  scenario_markdown(result), ""]
+        if result.get("reference"):
+            parts += [comparison_markdown(result), ""]
+        sweep = sweep_markdown(result)
+        if sweep:
+            parts += [sweep, ""]
+    return "\n".join(parts)
+
+
+def load_doc_results(path: Path) -> dict[str, dict]:
+    """The results embedded in the docs page by an earlier run (scenarios not run again keep them)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    start = text.find(DOC_MARKER)
+    if start < 0:
+        return {}
+    end = text.find(" -->", start)
+    try:
+        return json.loads(text[start + len(DOC_MARKER):end])
+    except ValueError:
+        return {}
+
+
+def write_doc(path: Path, results: dict[str, dict], template: str) -> None:
+    body = template.replace("{MACHINE}", machine_line()).replace("{RESULTS}", report(results))
+    body += f"\n{DOC_MARKER}{json.dumps(results, separators=(',', ':'))} -->\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_suffix(".tmp")
+    temp.write_text(body, encoding="utf-8")
+    os.replace(temp, path)
+
+
+DOC_TEMPLATE = """# Performance: HTTP calls, time and memory of a month
+
+Measured with `python -m benchmarks.pipeline_benchmark` (see [benchmarks/README.md](../benchmarks/README.md)) on
+{MACHINE}. Every figure below comes from that run; the page is rewritten by it (a scenario not run again keeps
+its last figures, with its own date and settings).
+
+What runs: the four emulators of the sandbox (each in its own process) over the synthetic world; the month
+in a fresh process as the pipeline runs it (the four source extractions concurrently, then scoring, then
+the upsert of the month's `Health_Score__c` records); on S and M, the same month extracted account by
+account as the original system did (`benchmarks/per_account_reference.py`), whose metric frames must equal
+the bulk ones. "Calls" are requests sent, retries included (the emulators' counters agree). "Minimum" is
+computed from the data the emulators serve: Intercom ceil(N/150) search pages, Jira ceil(N/100) (the server
+caps a page at 100), Looker 1 login + 3 runs, Salesforce 1 login + ceil(N/2000) query pages per object
+(N = records of the mapped accounts matching the contract's filters), the write-back 1 login + 6 for one Bulk
+API 2.0 job (create, upload, close, one poll, successful and failed results) or ceil(N/200) Collections
+calls. Peak memory is the month process's VmHWM (the emulators run elsewhere).
+
+{RESULTS}
+{NOTES}"""
+
+NOTES = """## Design choices and trade-offs
+
+- **Intercom time slices.** The first page of the whole-month search gives `total_count`. A month of fewer
+  than `min_pages_per_slice` (10) pages per slice continues with that cursor, so the calls are exactly
+  ceil(N/150). A larger month is cut into `time_slices` (default 4) equal windows searched concurrently,
+  each with its own cursor: the probe page is discarded and each slice's last page may be partial, so the
+  calls are the sum of ceil(N_slice/150) plus one, at most `time_slices` more than one stream (under 10%
+  by construction). All slices share one pacer (`max_calls_per_window`, default 1,600 per 10 s, under
+  Intercom's 1,666), so they never meet a 429. The default of 4 comes from the sweep above: more slices
+  stop paying once the client's CPU (JSON decoding and folding, under the GIL) is the limit, not latency.
+- **Salesforce: naming the accounts or reading the object.** Up to `soql_id_filter_max` (default 1,000)
+  mapped accounts, the SOQL names them (`IN (...)`, ~540 IDs per statement). Above it, each object is read
+  with the contract's filters only and records of unmapped accounts are dropped by the accumulator (it
+  already did): ceil(N/2000) calls where N counts the matching records of every account of the org,
+  instead of at least one call per 540 accounts per object (93 per object at L). Reading the whole object
+  costs more only when the mapped accounts are a small share (under ~27% = 540/2000) of the accounts the
+  object's matching records belong to, e.g. an org full of prospects: lower the threshold's effect by
+  raising `soql_id_filter_max` there.
+- **No describe call.** The Account query asks for the Phase 2 fields; an org without them answers 400
+  INVALID_FIELD and the query is repeated without them (the same one extra call the describe cost, but
+  only in such orgs). `phase2_by_describe: true` restores the describe.
+- **Jira's rate limit.** Atlassian does not publish the burst limit of API-token traffic (per tenant and
+  endpoint, a token bucket); the benchmark uses 100 calls per 10 s (10 per second). The Jira client does
+  not pace by default (`max_calls_per_window` is unset): a 429 is retried after its `Retry-After`, which
+  costs one extra call per exhausted window. Jira's search is one sequential cursor, so at this limit the
+  month's Jira extraction takes at least pages / 10 seconds.
+- **Write-back.** Collections below `bulk_threshold` (2,000) records, one Bulk API 2.0 job above:
+  a constant handful of calls whatever the number of records; the status is polled every
+  `bulk_poll_seconds` (the benchmark uses a small value; in production the default 2 s costs a few polls
+  per minute of processing).
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.pipeline_benchmark", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scenarios", default="S,M,L", help="comma-separated among S, M, L (default S,M,L)")
+    parser.add_argument("--latency-ms", type=float, default=20.0, help="latency added to every request (default 20)")
+    parser.add_argument("--no-reference", action="store_true", help="skip the per-account way on S and M")
+    parser.add_argument("--jira-rate", default="100/10",
+                        help="Jira emulator rate limit as CALLS/SECONDS, or 'off' (default 100/10)")
+    parser.add_argument("--intercom-slices", type=int, default=None,
+                        help="override the Intercom resource's time_slices (default: the resource's default)")
+    parser.add_argument("--slice-sweep", default="",
+                        help="also run Intercom alone with these slice counts, e.g. 1,2,4,8 (default: none)")
+    parser.add_argument("--poll-seconds", type=float, default=0.2, help="Bulk API 2.0 poll interval (default 0.2)")
+    parser.add_argument("--seed", type=int, default=7, help="the synthetic world's seed (default 7)")
+    parser.add_argument("--docs", default=str(PROJECT / "docs" / "performance.md"),
+                        help="Markdown page to (re)write; '' to skip (default docs/performance.md)")
+    parser.add_argument("--json", default="", help="also write the raw results to this JSON file")
+    args = parser.parse_args(argv)
+    labels = [part.strip().upper() for part in args.scenarios.split(",") if part.strip()]
+    unknown = [label for label in labels if label not in SCENARIOS]
+    if unknown:
+        parser.error(f"unknown scenario(s) {', '.join(unknown)}: choose among {', '.join(SCENARIOS)}")
+    args.slice_sweep = [int(part) for part in args.slice_sweep.split(",") if part.strip()]
+    jira_rate = None
+    if args.jira_rate.lower() != "off":
+        calls, _, seconds = args.jira_rate.partition("/")
+        jira_rate = (int(calls), float(seconds or 10))
+
+    ctx = mp.get_context("spawn")
+    results: dict[str, dict] = {}
+    failed = False
+    for label in labels:
+        result = run_scenario(ctx, label, args, jira_rate)
+        results[label] = result
+        print(scenario_markdown(result) + "\n", flush=True)
+        if result.get("reference"):
+            print(comparison_markdown(result) + "\n", flush=True)
+            failed |= any(verdict != "equal" for verdict in result["reference"]["frames"].values())
+        if result["sweep"]:
+            print(sweep_markdown(result) + "\n", flush=True)
+    print("## Summary\n")
+    print("\n".join(summary_rows(results)) + "\n")
+    print("\n".join(goal_lines(results)))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1), encoding="utf-8")
+    if args.docs:
+        path = Path(args.docs)
+        merged = {**load_doc_results(path), **results}
+        merged = {label: merged[label] for label in SCENARIOS if label in merged}
+        write_doc(path, merged, DOC_TEMPLATE.replace("{NOTES}", NOTES))
+        print(f"\nwrote {path}", file=sys.stderr)
+    if failed:
+        print("\nThe per-account and bulk frames differ: see the comparison tables.", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
