@@ -392,32 +392,44 @@ def write_config_dir(target: Path, seed: int, accounts: int, as_of: str) -> None
     World(seed=seed, accounts=accounts, as_of=as_of).write_mapping_csv(target / "account_mapping.csv")
 
 
-def minimum_calls(hosts: Hosts, bulk: dict, period_label: str, account_ids: list[str],
-                  intercom_settings: dict) -> dict[str, Any]:
-    """The fewest calls the served data allows, per source, from the emulators' own engines."""
+def served_data(hosts: Hosts, period_label: str, account_ids: list[str]) -> dict[str, Any]:
+    """What the emulators serve for the month, counted by their own engines (this also warms their caches:
+    the world generates a month's conversations and issues on first use, a cost no run should be charged)."""
     from health_pipeline.extract.jira import build_bug_jql
     from health_pipeline.extract.period import Period
     from health_pipeline.extract.salesforce import soql_queries
+    from health_pipeline.resources.intercom import window_search
+
+    period = Period.parse(period_label)
+    found = hosts.ask("intercom", "facts", {"queries": [window_search(period.unix_start, period.unix_end)["query"]]})
+    issues = hosts.ask("jira", "facts", {"jql": [build_bug_jql(JIRA_PROJECTS.split(","), period)]})["totals"][0]
+    statements = soql_queries(period, account_ids, True, filter_by_id=False)
+    counts = hosts.ask("salesforce", "facts", {"soql": [s[0] for s in statements.values()]})["totals"]
+    return {"conversations": found["totals"][0], "page_bytes": found["page_bytes"], "issues": issues,
+            "salesforce": dict(zip(statements, counts))}
+
+
+def minimum_calls(hosts: Hosts, bulk: dict, period_label: str, served: dict[str, Any]) -> dict[str, Any]:
+    """The fewest calls the served data allows, per source (Intercom also for the slices the run used)."""
+    from health_pipeline.extract.period import Period
     from health_pipeline.resources.intercom import slice_windows, window_search
 
     period = Period.parse(period_label)
     facts = bulk["sources"]["intercom"]["facts"]
     streams, probes = int(facts.get("search_streams", 1)), int(facts.get("probe_calls", 0))
-    windows = [(period.unix_start, period.unix_end)] + (slice_windows(period, streams) if probes else [])
-    found = hosts.ask("intercom", "facts", {"queries": [window_search(lo, hi)["query"] for lo, hi in windows]})
-    whole, slices = found["totals"][0], found["totals"][1:]
+    whole = served["conversations"]
     intercom = {"served": whole, "one_stream": pages(whole, INTERCOM_PAGE), "streams": streams, "probe": probes,
-                "page_bytes": found["page_bytes"]}
-    intercom["sliced"] = (sum(pages(n, INTERCOM_PAGE) for n in slices) + probes) if probes else intercom["one_stream"]
-    issues = hosts.ask("jira", "facts", {"jql": [build_bug_jql(JIRA_PROJECTS.split(","), period)]})["totals"][0]
-    statements = soql_queries(period, account_ids, True, filter_by_id=False)
-    counts = hosts.ask("salesforce", "facts", {"soql": [s[0] for s in statements.values()]})["totals"]
-    per_object = dict(zip(statements, counts))
+                "page_bytes": served["page_bytes"], "sliced": pages(whole, INTERCOM_PAGE)}
+    if probes:
+        queries = [window_search(lo, hi)["query"] for lo, hi in slice_windows(period, streams)]
+        slices = hosts.ask("intercom", "facts", {"queries": queries})["totals"]
+        intercom["sliced"] = sum(pages(n, INTERCOM_PAGE) for n in slices) + probes
+    per_object = served["salesforce"]
     write = bulk["write"]
     write_minimum = 1 + (BULK_JOB_CALLS if write["method"] == "bulk2" else pages(write["records"], SF_COLLECTION))
     return {
         "intercom": intercom,
-        "jira": {"served": issues, "minimum": pages(issues, JIRA_PAGE)},
+        "jira": {"served": served["issues"], "minimum": pages(served["issues"], JIRA_PAGE)},
         "looker": {"minimum": 4},
         "salesforce": {"records": per_object, "minimum": 1 + sum(pages(n, SF_BATCH) for n in per_object.values())},
         "write": {"records": write["records"], "minimum": write_minimum},
@@ -459,14 +471,15 @@ def run_scenario(ctx: Any, label: str, args: argparse.Namespace, jira_rate: tupl
                     "poll_seconds": args.poll_seconds, "frames_dir": str(frames)}
             if args.intercom_slices:
                 spec["intercom"] = {"time_slices": args.intercom_slices}
+            from health_pipeline.settings import load_account_mapping
+            ids = [a.salesforce_account_id for a in load_account_mapping(config_dir / "account_mapping.csv")]
+            served = served_data(hosts, period, ids)
+            hosts.reset()
             print(f"[{label}] sandbox up in {setup_seconds:.0f}s; running the month (bulk) ...",
                   file=sys.stderr, flush=True)
             bulk = in_fresh_process(ctx, "bulk", spec)
             server_bulk = hosts.calls()
-            hosts.reset()
-            from health_pipeline.settings import load_account_mapping
-            ids = [a.salesforce_account_id for a in load_account_mapping(config_dir / "account_mapping.csv")]
-            minimum = minimum_calls(hosts, bulk, period, ids, spec.get("intercom", {}))
+            minimum = minimum_calls(hosts, bulk, period, served)
             hosts.reset()
             sweep = []
             for slices in args.slice_sweep:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 
 # sub-command name -> module in health_pipeline.commands; each module defines
 # `add_arguments(parser)` and `run(args) -> int`. Imported lazily so `--help` stays fast.
@@ -34,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code."""
+    # The graph's previous-month mapping uses one beta parameter on purpose; don't print that to users.
+    warnings.filterwarnings("ignore", message="Parameter `allow_nonexistent_upstream_partitions`")
     args = build_parser().parse_args(argv)
     return args.handler(args)
 

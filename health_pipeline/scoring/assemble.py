@@ -29,7 +29,7 @@ def add_trend(scores: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFra
         out["previous_tier"] = pd.Series([None] * len(out), index=out.index, dtype=object)
     else:
         last = previous.set_index(ID)
-        out["previous_score"] = out[ID].map(last["health_score"]).astype("Int64").to_numpy()
+        out["previous_score"] = out[ID].map(last["health_score"]).astype("Int64").array
         out["previous_tier"] = out[ID].map(last["tier"]).astype(object).where(out["previous_score"].notna(), None)
     out["score_change"] = (out["health_score"] - out["previous_score"]).astype("Int64")
     return out
