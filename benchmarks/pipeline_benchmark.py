@@ -61,6 +61,13 @@ def proc_status(field: str) -> int:
     return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
+def cpu_seconds() -> float:
+    """User + system CPU seconds of this process so far."""
+    import resource
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def pages(records: int, size: int) -> int:
     """Pages needed for `records` at `size` per page (an empty result still takes one call)."""
     return max(1, math.ceil(records / size))
@@ -141,6 +148,8 @@ def _host(name: str, seed: int, accounts: int, as_of: str, latency: float, rate:
                 reply = _facts(name, emulator, argument)
             elif command == "memory":
                 reply = proc_status("VmHWM")
+            elif command == "cpu":
+                reply = cpu_seconds()
             else:
                 reply = {"error": f"unknown command {command!r}"}
         except BaseException:
@@ -201,6 +210,10 @@ class Hosts:
     def reset(self) -> None:
         for name in SOURCES:
             self.ask(name, "reset")
+
+    def cpu(self) -> float:
+        """CPU seconds the four emulator processes used so far."""
+        return sum(self.ask(name, "cpu") for name in SOURCES)
 
     def env(self) -> dict[str, str]:
         """The connection settings of the pipeline's resources (sandbox credentials)."""
@@ -324,6 +337,7 @@ def run_bulk(spec: dict) -> dict:
             "tiers": scores["tier"].value_counts().to_dict(),
         })
     out["memory_kib"] = {"start": rss_start, "ready": rss_ready, "peak": proc_status("VmHWM")}
+    out["cpu_seconds"] = round(cpu_seconds(), 1)
     if spec.get("frames_dir"):
         for name, result in results.items():
             result.frame.to_parquet(Path(spec["frames_dir"]) / f"bulk_{name}.parquet")
@@ -345,7 +359,7 @@ def run_reference(spec: dict) -> dict:
     out = {"sources": {name: {"calls": r.calls, "retries": r.retries, "seconds": r.seconds,
                               "facts": {"accounts_asked": r.accounts_asked}} for name, r in results.items()},
            "extract_seconds": round(time.perf_counter() - started, 3),
-           "memory_kib": {"peak": proc_status("VmHWM")}}
+           "memory_kib": {"peak": proc_status("VmHWM")}, "cpu_seconds": round(cpu_seconds(), 1)}
     for name, result in results.items():
         result.frame.to_parquet(Path(spec["frames_dir"]) / f"reference_{name}.parquet")
     return out
@@ -477,28 +491,38 @@ def run_scenario(ctx: Any, label: str, args: argparse.Namespace, jira_rate: tupl
             hosts.reset()
             print(f"[{label}] sandbox up in {setup_seconds:.0f}s; running the month (bulk) ...",
                   file=sys.stderr, flush=True)
+            cpu_before = hosts.cpu()
             bulk = in_fresh_process(ctx, "bulk", spec)
+            bulk["sandbox_cpu_seconds"] = round(hosts.cpu() - cpu_before, 1)
             server_bulk = hosts.calls()
             minimum = minimum_calls(hosts, bulk, period, served)
             hosts.reset()
+            alone = {}
+            for name in (SOURCES if args.alone else ()):
+                print(f"[{label}] {SOURCE_NAMES[name]} alone ...", file=sys.stderr, flush=True)
+                run = in_fresh_process(ctx, "bulk", {**spec, "only": [name], "frames_dir": None})
+                hosts.reset()
+                alone[name] = run["sources"][name]
             sweep = []
             for slices in args.slice_sweep:
                 print(f"[{label}] Intercom alone with {slices} slice(s) ...", file=sys.stderr, flush=True)
-                alone = in_fresh_process(ctx, "bulk", {**spec, "only": ["intercom"], "frames_dir": None,
-                                                       "intercom": {"time_slices": slices}})
+                run = in_fresh_process(ctx, "bulk", {**spec, "only": ["intercom"], "frames_dir": None,
+                                                     "intercom": {"time_slices": slices}})
                 hosts.reset()
-                sweep.append({"slices": slices, **alone["sources"]["intercom"]})
+                sweep.append({"slices": slices, **run["sources"]["intercom"]})
             reference = None
             if label in REFERENCE_SCENARIOS and not args.no_reference:
                 print(f"[{label}] running the same month account by account ...", file=sys.stderr, flush=True)
+                cpu_before = hosts.cpu()
                 reference = in_fresh_process(ctx, "reference", spec)
+                reference["sandbox_cpu_seconds"] = round(hosts.cpu() - cpu_before, 1)
                 reference["server_calls"] = hosts.calls()
                 reference["frames"] = compare_frames(frames)
             memory_hosts = {name: hosts.ask(name, "memory") for name in SOURCES}
         finally:
             hosts.stop()
         return {"label": label, "accounts": accounts, "period": period, "bulk": bulk, "server_calls": server_bulk,
-                "minimum": minimum, "sweep": sweep, "reference": reference, "sandbox_peak_kib": memory_hosts,
+                "minimum": minimum, "sweep": sweep, "alone": alone, "reference": reference, "sandbox_peak_kib": memory_hosts,
                 "measured_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                 "settings": settings_of(args, jira_rate)}
     finally:
@@ -536,19 +560,19 @@ def source_rows(result: dict) -> list[dict]:
     ic, sf = minimum["intercom"], minimum["salesforce"]
     sliced = ic["streams"] > 1
     rows = [
-        {"source": "Intercom", "endpoints": "POST /conversations/search", "calls": _calls(s["intercom"]),
+        {"key": "intercom", "source": "Intercom", "endpoints": "POST /conversations/search", "calls": _calls(s["intercom"]),
          "retries": _retries(s["intercom"]), "minimum": ic["one_stream"],
          "minimum_note": (f"{fmt(ic['one_stream'])} one stream; {fmt(ic['sliced'])} with {ic['streams']} slices "
                           f"+ {ic['probe']} probe" if sliced else f"{fmt(ic['one_stream'])} (one stream)"),
          "seconds": s["intercom"]["seconds"], "served": f"{fmt(ic['served'])} conversations"},
-        {"source": "Jira", "endpoints": "POST /rest/api/3/search/jql", "calls": _calls(s["jira"]),
+        {"key": "jira", "source": "Jira", "endpoints": "POST /rest/api/3/search/jql", "calls": _calls(s["jira"]),
          "retries": _retries(s["jira"]), "minimum": minimum["jira"]["minimum"],
          "minimum_note": fmt(minimum["jira"]["minimum"]), "seconds": s["jira"]["seconds"],
          "served": f"{fmt(minimum['jira']['served'])} issues"},
-        {"source": "Looker", "endpoints": "login + 2 inline queries + 1 Look", "calls": _calls(s["looker"]),
+        {"key": "looker", "source": "Looker", "endpoints": "login + 2 inline queries + 1 Look", "calls": _calls(s["looker"]),
          "retries": _retries(s["looker"]), "minimum": minimum["looker"]["minimum"], "minimum_note": "4",
          "seconds": s["looker"]["seconds"], "served": "3 result sets"},
-        {"source": "Salesforce (read)", "endpoints": "SOAP login + query/queryMore pages", "calls": _calls(s["salesforce"]),
+        {"key": "salesforce", "source": "Salesforce (read)", "endpoints": "SOAP login + query/queryMore pages", "calls": _calls(s["salesforce"]),
          "retries": _retries(s["salesforce"]), "minimum": sf["minimum"], "minimum_note": fmt(sf["minimum"]),
          "seconds": s["salesforce"]["seconds"],
          "served": ", ".join(f"{k.replace('_', ' ').replace(' c', '')} {fmt(v)}" for k, v in sf["records"].items())},
@@ -580,15 +604,19 @@ def scenario_markdown(result: dict) -> str:
     lines = [
         f"### Scenario {result['label']}: {result['accounts']:,} accounts, month {result['period']}",
         "",
-        "| source | calls (incl. retries) | retries | minimum for the data | calls / minimum | wall (s) | data served |",
-        "|---|---:|---:|---|---:|---:|---|",
+        "| source | calls (incl. retries) | retries | minimum for the data | calls / minimum | wall (s) | wall alone (s) "
+        "| data served |",
+        "|---|---:|---:|---|---:|---:|---:|---|",
     ]
+    alone = result.get("alone") or {}
     for r in rows:
+        single = alone.get(r.get("key", ""))
         lines.append(f"| {r['source']} | {fmt(r['calls'])} | {fmt(r['retries'])} | {r['minimum_note']} | "
-                     f"{ratio(r['calls'], r['minimum'], 3)} | {fmt(r['seconds'], 2)} | {r['served']} |")
+                     f"{ratio(r['calls'], r['minimum'], 3)} | {fmt(r['seconds'], 2)} | "
+                     f"{fmt(single['seconds'], 2) if single else '-'} | {r['served']} |")
     lines.append(f"| **month** | **{fmt(total_calls)}** | {fmt(sum(r['retries'] for r in rows))} | "
                  f"**{fmt(total_minimum)}** | **{ratio(total_calls, total_minimum, 3)}** | "
-                 f"**{fmt(bulk['month_seconds'], 2)}** | extraction {fmt(bulk['extract_seconds'], 2)} s (sources "
+                 f"**{fmt(bulk['month_seconds'], 2)}** | | extraction {fmt(bulk['extract_seconds'], 2)} s (sources "
                  f"concurrently), scoring {fmt(bulk['score_seconds'], 2)} s, write {fmt(bulk['write']['seconds'], 2)} s |")
     lines += [
         "",
@@ -598,6 +626,9 @@ def scenario_markdown(result: dict) -> str:
         f"~{result['minimum']['intercom']['page_bytes'] * result['minimum']['intercom']['one_stream'] / 2**20:,.0f} MiB "
         f"(~{result['minimum']['intercom']['page_bytes'] / 1024:,.0f} KiB a page): they are folded page by page, "
         "never held.",
+        "",
+        f"CPU: the month's process used {fmt(bulk.get('cpu_seconds'), 0)} s, the four emulators "
+        f"{fmt(bulk.get('sandbox_cpu_seconds'), 0)} s, on {os.cpu_count()} cores shared by both.",
         "",
         "Calls by endpoint (client side; the emulators' own counters agree: "
         f"{'yes' if server_agrees(result) else 'NO, see JSON'}):",
@@ -683,13 +714,20 @@ def goal_lines(results: dict[str, dict]) -> list[str]:
     """Each goal of the issue with the measured figure, met or not."""
     out = []
     worst = []
+    writes = []
     for label, result in results.items():
         for row in source_rows(result):
-            worst.append((row["calls"] / row["minimum"], label, row["source"]))
+            if "key" in row:
+                worst.append((row["calls"] / row["minimum"], label, row["source"]))
+            else:
+                writes.append(f"{label}: {row['calls']} calls for {result['bulk']['write']['records']:,} records "
+                              f"({row['source'].split(', ', 1)[1].rstrip(')')})")
     if worst:
         value, label, source = max(worst)
         out.append(f"- Calls within {GOAL_CALL_RATIO}x of the minimum for every source: "
                    f"{'met' if value <= GOAL_CALL_RATIO else 'NOT met'} (worst {value:.3f}x: {source}, scenario {label}).")
+    if writes:
+        out.append("- Write-back of the month's records: " + "; ".join(writes) + ".")
     m = results.get("M")
     if m and m.get("reference"):
         ref, bulk = m["reference"], m["bulk"]
@@ -845,6 +883,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="override the Intercom resource's time_slices (default: the resource's default)")
     parser.add_argument("--slice-sweep", default="",
                         help="also run Intercom alone with these slice counts, e.g. 1,2,4,8 (default: none)")
+    parser.add_argument("--alone", action="store_true",
+                        help="also run each source alone (no other source competing for the CPU)")
     parser.add_argument("--poll-seconds", type=float, default=0.2, help="Bulk API 2.0 poll interval (default 0.2)")
     parser.add_argument("--seed", type=int, default=7, help="the synthetic world's seed (default 7)")
     parser.add_argument("--docs", default=str(PROJECT / "docs" / "performance.md"),

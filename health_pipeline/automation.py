@@ -4,6 +4,8 @@ import dagster as dg
 import requests
 
 from health_pipeline.alerts import AlertResource, FailureReport, readable_error
+from health_pipeline.assets.sources import SOURCE_ASSETS
+from health_pipeline.production_tags import vendor_run_tags
 from health_pipeline.settings import default_config_dir, load_pipeline_settings
 
 MONTHLY_JOB_NAME = "monthly_health_score"
@@ -12,6 +14,8 @@ monthly_health_score_job = dg.define_asset_job(
     MONTHLY_JOB_NAME,
     selection=dg.AssetSelection.groups("sources", "scoring", "delivery"),
     description="Extract the four sources, score every account and deliver the month's health scores.",
+    # run tags naming every vendor the run calls, for the run queue's per-vendor concurrency limits
+    tags=vendor_run_tags(SOURCE_ASSETS),
 )
 
 

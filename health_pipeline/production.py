@@ -12,7 +12,7 @@ from typing import Any, Mapping
 from dagster_aws.s3 import S3PickleIOManager, S3Resource
 
 from health_pipeline.alerts import AlertResource
-from health_pipeline.production_aws import LOAD_ATTEMPTS, check_bucket, read_secret, secrets_client
+from health_pipeline.production_aws import LOAD_ATTEMPTS, RUN_ATTEMPTS, check_bucket, read_secret, secrets_client
 from health_pipeline.production_settings import (
     OUTPUT_DIR_ENV, SECRET_ENV, SETTING_KEYS, ProductionSettings, missing_keys,
 )
@@ -28,7 +28,7 @@ from health_pipeline.settings import default_config_dir, load_pipeline_settings
 def production_resources(environ: Mapping[str, str]) -> dict[str, Any]:
     """The production profile's resources, after checking settings, credentials and the bucket."""
     settings = ProductionSettings.from_environ(environ)
-    sources = (secret_sources(settings, environ) if settings.secret_name else env_sources(settings, environ))
+    sources = secret_sources(settings, environ) if settings.secret_name else env_sources(settings, environ)
     check_bucket(s3_resource(settings, max_attempts=LOAD_ATTEMPTS).get_client(), settings.bucket)
     delivery = load_pipeline_settings(default_config_dir()).delivery
     resources: dict[str, Any] = {
@@ -53,10 +53,8 @@ def production_resources(environ: Mapping[str, str]) -> dict[str, Any]:
     return resources
 
 
-def s3_resource(settings: ProductionSettings, max_attempts: int | None = None) -> S3Resource:
+def s3_resource(settings: ProductionSettings, max_attempts: int = RUN_ATTEMPTS) -> S3Resource:
     """dagster-aws's S3 resource for the bucket's endpoint (region and credentials from the standard AWS chain)."""
-    if max_attempts is None:
-        return S3Resource(endpoint_url=settings.endpoint_url)
     return S3Resource(endpoint_url=settings.endpoint_url, max_attempts=max_attempts)
 
 

@@ -13,7 +13,8 @@ from dagster_aws.secretsmanager.secrets import construct_secretsmanager_client
 from health_pipeline.production_settings import BUCKET_ENV, SECRET_ENV
 from health_pipeline.profiles import ProfileError
 
-LOAD_ATTEMPTS = 2  # the checks at load retry once; runs keep dagster-aws's default of 5
+LOAD_ATTEMPTS = 2  # the checks at load retry once, so a wrong endpoint fails fast
+RUN_ATTEMPTS = 5  # runs keep dagster-aws's default
 
 
 def secrets_client(endpoint_url: str | None, max_attempts: int = LOAD_ATTEMPTS, region_name: str | None = None) -> Any:

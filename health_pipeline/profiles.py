@@ -6,6 +6,7 @@ from typing import Any, Mapping
 
 from health_pipeline.alerts import AlertResource
 from health_pipeline.resources.config import PipelineConfigResource
+from health_pipeline.resources.export import ParquetExportResource
 from health_pipeline.resources.factory import _env, build_source_resources, env_flag
 from health_pipeline.resources.sink import HealthScoreSinkResource
 from health_pipeline.settings import default_config_dir, load_pipeline_settings
@@ -39,6 +40,9 @@ def sandbox_resources(environ: Mapping[str, str]) -> dict[str, Any]:
             bulk_threshold=delivery.bulk_threshold,
             failure_tolerance=delivery.failure_tolerance,
         ),
+        # the BI export, when switched on, writes under the output folder in the sandbox
+        "parquet_export": ParquetExportResource(
+            local_dir=environ.get("HEALTH_PIPELINE_OUTPUT_DIR") or str(delivery.output_dir)),
         "alerts": AlertResource(
             slack_webhook_url=_env(environ, "SLACK_WEBHOOK_URL"),
             rollbar_access_token=_env(environ, "ROLLBAR_ACCESS_TOKEN"),

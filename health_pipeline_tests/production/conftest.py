@@ -25,7 +25,7 @@ DUMMY_AWS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
              "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}
 # anything that could point boto3 at a real account or another endpoint, or give the pipeline vendor credentials
 CLEARED = ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_SECRETS_MANAGER",
-           "HEALTH_PIPELINE_PROFILE", *SECRET_KEYS, *SETTING_KEYS, "JIRA_PROJECTS")
+           "HEALTH_PIPELINE_PROFILE", *SECRET_KEYS, *SETTING_KEYS)
 
 
 @pytest.fixture(scope="session")

@@ -31,11 +31,6 @@ def load_error(env: dict[str, str]) -> str:
     return message
 
 
-def vendor_environment(vendor_secret: dict[str, str]) -> dict[str, str]:
-    """The sandbox vendors' keys as plain environment variables (no secret)."""
-    return dict(vendor_secret)
-
-
 def closed_port() -> int:
     """A loopback port nobody listens on."""
     with socket.socket() as probe:
@@ -90,7 +85,7 @@ def test_a_bucket_that_does_not_exist_is_a_clear_error(production_env):
 def test_an_endpoint_that_does_not_answer_is_a_clear_error(production_env, vendor_secret):
     endpoint = f"http://127.0.0.1:{closed_port()}"
     env = production_env(HEALTH_PIPELINE_SECRET_NAME=None, HEALTH_PIPELINE_AWS_ENDPOINT_URL=endpoint,
-                         **vendor_environment(vendor_secret))
+                         **vendor_secret)
     message = load_error(env)
     assert message.startswith(f"the S3 bucket 'health-pipeline-test' (HEALTH_PIPELINE_S3_BUCKET) is unreachable: "
                               f"no connection to {endpoint}")
@@ -104,7 +99,7 @@ def test_unknown_sources_and_a_left_out_salesforce_are_refused(production_env):
 
 
 def test_credentials_from_the_environment_stay_envvar_references(production_env, vendor_secret):
-    resources = production_resources(production_env(HEALTH_PIPELINE_SECRET_NAME=None, **vendor_environment(vendor_secret)))
+    resources = production_resources(production_env(HEALTH_PIPELINE_SECRET_NAME=None, **vendor_secret))
     intercom = resources["intercom"]
     assert isinstance(intercom, IntercomResource)
     assert isinstance(intercom.token, dg.EnvVar) and intercom.token == "INTERCOM_API_TOKEN"
