@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from health_pipeline.extract import looker as pure
 from health_pipeline.extract.frame import metrics_frame, unmapped_keys
@@ -31,7 +31,8 @@ def extract_looker(resource: LookerResource, period: Period, keys: Sequence[tupl
     usage = _parse(lambda text: pure.parse_feature_usage(text, feature_usage_view, problems),
                    client.run_inline_json(usage_query), feature_usage_view)
     look = pure.PlatformLookParser(period, platform_view)
-    look.feed(client.run_look_csv(platform_look_id))
+    # line by line from the text: a StringIO over it would hold the whole Look again, four bytes a character
+    look.feed(_lines(client.run_look_csv(platform_look_id)))
     per_account = pure.combine(sessions, usage, look.result())
     frame = metrics_frame(keys, per_account, pure.METRICS, pure.DEFAULTS)
     result = SourceResult(frame=frame, period=period, configured=True)
@@ -45,6 +46,16 @@ def extract_looker(resource: LookerResource, period: Period, keys: Sequence[tupl
     result.notes.extend(f"unreadable value: {problem}" for problem in (problems + look.problems)[:20])
     pages = {"POST /api/4.0/queries/run/json": 2, f"GET /api/4.0/looks/{platform_look_id}/run/csv": 1}
     return with_stats(result, client.stats, pages, watch)
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The lines of `text`, each with its line ending, one at a time (csv.reader joins a quoted field's lines)."""
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end + 1
+        yield text[start:end]
+        start = end
 
 
 def _parse(parse: Any, text: str, view: str) -> dict[str, dict[str, Any]]:
