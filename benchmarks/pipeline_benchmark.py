@@ -865,7 +865,7 @@ def machine_line() -> str:
             memory = f", {int(meminfo.readline().split()[1]) / 2**20:.0f} GiB RAM"
     except OSError:
         pass
-    return (f"{model}, {os.cpu_count()} cores{memory}, {platform.system()} {platform.release()}, "
+    return (f"{model}, {os.cpu_count()} cores{memory}, {platform.system()}, "
             f"Python {platform.python_version()}")
 
 

@@ -1,4 +1,4 @@
-"""The health-score model (docs: /work/shared/reference/scoring-model.md), pure and side-effect free.
+"""The health-score model (the rules: reference/scoring-model.md of the product specification), pure and side-effect free.
 
 No Dagster, no I/O: numpy, pandas and the standard library only. Every rule is written once as an
 array function (``*_array``) that `score_accounts` uses on a whole month of accounts; the scalar
