@@ -672,9 +672,12 @@ def source_rows(result: dict) -> list[dict]:
          "retries": _retries(s["jira"]), "minimum": minimum["jira"]["minimum"],
          "minimum_note": fmt(minimum["jira"]["minimum"]), "seconds": s["jira"]["seconds"],
          "served": f"{fmt(minimum['jira']['served'])} issues"},
-        {"key": "looker", "source": "Looker", "endpoints": "login + 2 inline queries + 1 Look", "calls": _calls(s["looker"]),
-         "retries": _retries(s["looker"]), "minimum": minimum["looker"]["minimum"], "minimum_note": "4",
-         "seconds": s["looker"]["seconds"], "served": "3 result sets"},
+        {"key": "looker", "source": "Looker", "endpoints": "login + 3 inline queries for the month",
+         "calls": _calls(s["looker"]),
+         "retries": _retries(s["looker"]), "minimum": minimum["looker"]["minimum"],
+         "minimum_note": "4 (login + 3 runs)",
+         "seconds": s["looker"]["seconds"],
+         "served": f"{fmt(s['looker']['facts'].get('platform_rows_in_month'))} platform rows of the month"},
         {"key": "salesforce", "source": "Salesforce (read)", "endpoints": "SOAP login + query/queryMore pages", "calls": _calls(s["salesforce"]),
          "retries": _retries(s["salesforce"]), "minimum": sf["minimum"], "minimum_note": fmt(sf["minimum"]),
          "seconds": s["salesforce"]["seconds"],
@@ -906,6 +909,48 @@ def memory_lines(results: dict[str, dict]) -> list[str]:
     return lines
 
 
+def limits_lines(results: dict[str, dict]) -> list[str]:
+    """What does not reach a goal (or reaches it only because of a choice), with the measured figures."""
+    lines = ["## What cannot reach a goal, and why", ""]
+    writes = [(label, r["bulk"]["write"], r["minimum"]["write"]["minimum"]) for label, r in results.items()
+              if r["bulk"]["write"]["method"] == "bulk2"]
+    if writes:
+        lines.append(
+            "- **Write-back with Bulk API 2.0: " + ", ".join(f"{label} {_calls(w)} calls for {w['records']:,} records"
+                                                          for label, w, _ in writes)
+            + f" against {writes[0][2]}.** Constant whatever the number of records, but simple_salesforce's "
+            "`bulk2.upsert` reads the job's status once more after the poll that saw `JobComplete` "
+            "(`_upload_data` calls `get_job` again for the counts). Driving the job with the client's "
+            "`create_job`/`upload_job_data`/`close_job`/`wait_for_job` in `delivery/salesforce_writer.py` would "
+            "save that call. More polls are added while Salesforce processes a large job (one per "
+            "`bulk_poll_seconds`).")
+    big = results.get("L")
+    if big:
+        jira = big["bulk"]["sources"]["jira"]
+        rate = big["settings"]["jira_rate"]
+        if rate:
+            floor = big["minimum"]["jira"]["minimum"] / (rate[0] / rate[1])
+            lines.append(
+                f"- **L's month takes {big['bulk']['month_seconds']:,.0f} s, bound by Jira's rate limit.** Jira's "
+                f"search is one sequential cursor of {big['minimum']['jira']['minimum']:,} pages; at {rate[0]} calls per "
+                f"{rate[1]:.0f} s that is at least {floor:,.0f} s (measured {jira['seconds']:,.0f} s, "
+                f"{_retries(jira)} 429s waited out). Slicing Jira by creation date would not help under a per-tenant "
+                "limit; a higher limit (Atlassian does not publish the burst limit for API-token traffic) would make "
+                "Intercom (CPU-bound here) the longest source.")
+    fp = next((r.get("accumulator") for r in results.values() if r.get("accumulator")), None)
+    if fp:
+        lines.append(
+            f"- **Memory grows with accounts, and a little with conversations:** ~{fp['per_conversation']:,.0f} bytes "
+            "per conversation stay in the Intercom accumulator (the id, so that a conversation served twice, e.g. "
+            "on a slice boundary, counts once, and two durations for the exact medians). Dropping them needs "
+            "approximate medians and trusting the server never to repeat a conversation.")
+    lines.append(
+        "- **Wall times are CPU-bound here, not latency-bound:** the emulators are Python and share the 2 cores with "
+        "the month's process (see the CPU lines); against the real vendors the extraction waits on the network "
+        "instead and the slices overlap those waits. The call counts do not depend on the machine.")
+    return lines
+
+
 def report(results: dict[str, dict]) -> str:
     """The whole Markdown report (the docs page's measured part)."""
     parts = ["## Summary", "", *summary_rows(results), "", *goal_lines(results), "", *memory_lines(results), ""]
@@ -940,7 +985,8 @@ def load_doc_results(path: Path) -> dict[str, dict]:
 
 
 def write_doc(path: Path, results: dict[str, dict], template: str) -> None:
-    body = template.replace("{MACHINE}", machine_line()).replace("{RESULTS}", report(results))
+    body = (template.replace("{MACHINE}", machine_line()).replace("{RESULTS}", report(results))
+            .replace("{LIMITS}", "\n".join(limits_lines(results))))
     body += f"\n{DOC_MARKER}{json.dumps(results, separators=(',', ':'))} -->\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_suffix(".tmp")
@@ -966,38 +1012,53 @@ API 2.0 job (create, upload, close, one poll, successful and failed results) or 
 calls. Peak memory is the month process's VmHWM (the emulators run elsewhere).
 
 {RESULTS}
+{LIMITS}
+
 {NOTES}"""
 
 NOTES = """## Design choices and trade-offs
 
-- **Intercom time slices.** The first page of the whole-month search gives `total_count`. A month of fewer
-  than `min_pages_per_slice` (10) pages per slice continues with that cursor, so the calls are exactly
-  ceil(N/150). A larger month is cut into `time_slices` (default 4) equal windows searched concurrently,
-  each with its own cursor: the probe page is discarded and each slice's last page may be partial, so the
-  calls are the sum of ceil(N_slice/150) plus one, at most `time_slices` more than one stream (under 10%
-  by construction). All slices share one pacer (`max_calls_per_window`, default 1,600 per 10 s, under
-  Intercom's 1,666), so they never meet a 429. The default of 4 comes from the sweep above: more slices
-  stop paying once the client's CPU (JSON decoding and folding, under the GIL) is the limit, not latency.
+- **Intercom time slices.** The first page of the whole-month search gives `total_count`. When every slice
+  would get fewer than `min_pages_per_slice` (10) pages, the month continues with that cursor: exactly
+  ceil(N/150) calls. Otherwise it is cut into up to `time_slices` (default 8) equal time windows searched
+  concurrently, each with its own cursor; the probe page is discarded and each slice's last page may be
+  partial, so the calls are the sum of ceil(N_slice/150) plus one: at most `time_slices` + 1 more than one
+  stream, under 10% by construction. Pages go through a bounded queue to one accumulator (one page per
+  slice in memory at most). All slices share one pacer (`max_calls_per_window`, default 1,600 per 10 s,
+  under Intercom's 1,666), so together they never meet a 429. The default of 8 comes from the sweeps
+  above (Intercom alone): each doubling still saved time at M and L, with fewer gains as the client's
+  CPU (JSON decoding and folding under the GIL) becomes the limit rather than latency.
 - **Salesforce: naming the accounts or reading the object.** Up to `soql_id_filter_max` (default 1,000)
-  mapped accounts, the SOQL names them (`IN (...)`, ~540 IDs per statement). Above it, each object is read
-  with the contract's filters only and records of unmapped accounts are dropped by the accumulator (it
-  already did): ceil(N/2000) calls where N counts the matching records of every account of the org,
-  instead of at least one call per 540 accounts per object (93 per object at L). Reading the whole object
-  costs more only when the mapped accounts are a small share (under ~27% = 540/2000) of the accounts the
-  object's matching records belong to, e.g. an org full of prospects: lower the threshold's effect by
-  raising `soql_id_filter_max` there.
+  mapped accounts, each statement names them (`IN (...)`, ~540 IDs per statement). Above it, each object
+  is read with only the contract's filters and the accumulator drops records of unmapped accounts:
+  ceil(N/2000) calls, where N counts the matching records of every account in the org, instead of at least
+  one call per 540 accounts per object (93 per object at L, 10 at M). Reading the whole object costs more
+  only when the mapped accounts are a small share (under ~27% = 540/2000) of the accounts owning the
+  object's matching records, e.g. an org full of prospects; there, raise `soql_id_filter_max`.
 - **No describe call.** The Account query asks for the Phase 2 fields; an org without them answers 400
-  INVALID_FIELD and the query is repeated without them (the same one extra call the describe cost, but
-  only in such orgs). `phase2_by_describe: true` restores the describe.
+  INVALID_FIELD and the query is repeated without them: one extra call only in such orgs, the same as the
+  describe cost every run. `phase2_by_describe: true` restores the describe.
 - **Jira's rate limit.** Atlassian does not publish the burst limit of API-token traffic (per tenant and
-  endpoint, a token bucket); the benchmark uses 100 calls per 10 s (10 per second). The Jira client does
-  not pace by default (`max_calls_per_window` is unset): a 429 is retried after its `Retry-After`, which
-  costs one extra call per exhausted window. Jira's search is one sequential cursor, so at this limit the
-  month's Jira extraction takes at least pages / 10 seconds.
-- **Write-back.** Collections below `bulk_threshold` (2,000) records, one Bulk API 2.0 job above:
-  a constant handful of calls whatever the number of records; the status is polled every
-  `bulk_poll_seconds` (the benchmark uses a small value; in production the default 2 s costs a few polls
-  per minute of processing).
+  endpoint, a token bucket); the benchmark assumes 100 calls per 10 s. The Jira client does not pace by
+  default (`max_calls_per_window` unset): a 429 is retried after its `Retry-After`, one extra call per
+  exhausted window. Set `max_calls_per_window` when the site's limit is known, to send none.
+- **Platform value: an inline query for the month, not the saved Look.** `run_look` takes no filter: the
+  "Platform value pillars" Look returns every account for every month of history (accounts x months rows,
+  growing every month; about 1.75 million rows at L to keep 48,500), and at L that run outlasted the 60 s
+  read timeout and the month failed. The platform value is now one inline query over `platform_metrics`
+  with the contract's fields and the month filter (4 Looker calls, the minimum). A team whose definition
+  lives in a Look sets `looker.platform_look_id`: the Look's query is read (`GET /looks/{id}`, one call
+  more, 5 calls = 1.25x) and run for the month only, keeping the Look's own fields, filters and sorts.
+  The CSV is parsed line by line from the reply's text (a `StringIO` over it held another copy at four
+  bytes per character).
+- **Write-back.** sObject Collections below `bulk_threshold` (2,000) records, one Bulk API 2.0 job above: a
+  constant handful of calls whatever the number of records. The status is polled every `bulk_poll_seconds`
+  (the benchmark uses 0.2 s; the default 2 s costs a poll per 2 s of Salesforce's processing).
+- **Sandbox fidelity.** The harness switches on TCP_NODELAY in the emulators (the sandbox server writes
+  headers and body in two sends; Nagle's algorithm with the client's delayed ACK added ~40 ms to every
+  request) and lets the Salesforce emulator answer statements naming a few accounts from an index on the
+  account field, as Salesforce does, instead of scanning every record per statement (minutes of emulator
+  CPU at M, charged to the per-account way). Neither changes a call or a result.
 """
 
 

@@ -47,7 +47,7 @@ class LookerSettings:
     user_sessions_view: str = "user_sessions"
     feature_usage_view: str = "feature_usage"
     platform_metrics_view: str = "platform_metrics"
-    platform_look_id: str = "1"
+    platform_look_id: str | None = None  # a saved Look whose query gives platform value instead of the view
 
 
 @dataclass(frozen=True)
@@ -119,6 +119,8 @@ SCHEMA: dict[str, tuple[type, dict[str, tuple[Callable[[Any], Any], str]]]] = {
         for key in ("model", "user_sessions_view", "feature_usage_view", "platform_metrics_view", "platform_look_id")
     }),
 }
+# keys a section may leave out (the settings class's default applies)
+OPTIONAL_KEYS: dict[str, tuple[str, ...]] = {"looker": ("platform_look_id",)}
 
 
 def parse_pipeline(path: Path, sink: list[str]) -> PipelineSettings | None:
@@ -132,16 +134,20 @@ def parse_pipeline(path: Path, sink: list[str]) -> PipelineSettings | None:
     sections: dict[str, Any] = {}
     for section, (cls, keys) in SCHEMA.items():
         mapping: LineDict | None = sub_mapping(data, section, problems, section)
-        if mapping is None or not check_keys(mapping, problems, section, tuple(keys)):
+        optional = OPTIONAL_KEYS.get(section, ())
+        required = tuple(key for key in keys if key not in optional)
+        if mapping is None or not check_keys(mapping, problems, section, required, optional):
             continue
         values = {}
         for key, (parse, expected) in keys.items():
+            if key not in mapping:
+                continue
             parsed = parse(mapping[key])
             if parsed is INVALID:
                 message = f"must be {expected}, got {describe(mapping[key])}"
                 problems.add(message, mapping.lines[key], f"{section}.{key}")
             else:
                 values[key] = parsed
-        if len(values) == len(keys):
+        if len(values) == len([key for key in keys if key in mapping]):
             sections[section] = cls(**values)
     return PipelineSettings(**sections) if len(sink) == before else None

@@ -86,7 +86,7 @@ def test_shipped_pipeline_settings(config_dir):
     assert (pipeline.checks.coverage_floor_pct, pipeline.checks.max_share_below_floor) == (50.0, 0.25)
     assert pipeline.delivery.output_dir == "output"
     assert (pipeline.delivery.bulk_threshold, pipeline.delivery.failure_tolerance) == (2000, 0)
-    assert pipeline.looker.model == "alliants" and pipeline.looker.platform_look_id == "1"
+    assert pipeline.looker.model == "alliants" and pipeline.looker.platform_look_id is None
     assert (pipeline.looker.user_sessions_view, pipeline.looker.feature_usage_view,
             pipeline.looker.platform_metrics_view) == ("user_sessions", "feature_usage", "platform_metrics")
     assert dataclasses.replace(pipeline) == type(pipeline)()  # defaults equal the shipped file
@@ -347,8 +347,13 @@ def test_pipeline_problems(config_dir, old, new, expected):
 
 
 def test_look_id_may_be_a_number(config_dir):
-    edit(config_dir / "pipeline.yaml", 'platform_look_id: "1"', "platform_look_id: 42")
+    edit(config_dir / "pipeline.yaml", '# platform_look_id: "1"', "platform_look_id: 42")
     assert load_config(config_dir).pipeline.looker.platform_look_id == "42"
+
+
+def test_a_blank_look_id_is_refused(config_dir):
+    edit(config_dir / "pipeline.yaml", '# platform_look_id: "1"', 'platform_look_id: " "')
+    assert any("looker.platform_look_id" in p and "non-empty string" in p for p in problems_of(config_dir))
 
 
 # --- many problems, missing files ----------------------------------------------------------

@@ -98,7 +98,7 @@ def jira_bug_metrics(context: dg.AssetExecutionContext, account_mapping: pd.Data
 @_source_asset("looker_adoption_metrics", "looker", looker_metrics.METRICS)
 def looker_adoption_metrics(context: dg.AssetExecutionContext, account_mapping: pd.DataFrame,
                             looker: LookerResource, pipeline_config: PipelineConfigResource) -> dg.Output[pd.DataFrame]:
-    """Adoption metrics and platform value per account from Looker (two inline queries and one Look)."""
+    """Adoption metrics and platform value per account from Looker (three inline queries for the month, one login)."""
     period = Period.parse(period_label(context.partition_key))
     names = pipeline_config.load().pipeline.looker
     keys = _keys(account_mapping, "looker_account_id")

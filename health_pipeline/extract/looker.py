@@ -15,7 +15,6 @@ METRICS: tuple[str, ...] = ("dau", "mau", "feature_breadth", "login_frequency", 
 # The contract defines no zero-default for Looker: an account without rows stays None.
 DEFAULTS: dict[str, float] = {}
 
-PLATFORM_LOOK_ID = "1"
 USER_SESSION_FIELDS = {
     "average_daily_active_users": "dau",
     "monthly_active_users": "mau",
@@ -39,6 +38,17 @@ def _query(model: str, view: str, date_field: str, fields: dict[str, str], perio
         "view": view,
         "fields": [f"{view}.account_id"] + [f"{view}.{name}" for name in fields],
         "filters": {f"{view}.{date_field}": date_filter(period)},
+        "limit": "-1",
+    }
+
+
+def platform_query(period: Period, model: str = "alliants", view: str = "platform_metrics") -> dict:
+    """The inline WriteQuery body for the month's platform-value pillars (CSV), one row per account."""
+    return {
+        "model": model,
+        "view": view,
+        "fields": [f"{view}.account_id", f"{view}.month"] + [f"{view}.{name}" for name in PILLARS],
+        "filters": {f"{view}.month": date_filter(period)},
         "limit": "-1",
     }
 

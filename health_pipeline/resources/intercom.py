@@ -32,7 +32,7 @@ class IntercomResource(HttpSourceResource):
     )
     per_page: int = Field(default=150, description="Conversations per search page (Intercom's maximum is 150).")
     time_slices: int = Field(
-        default=4, ge=1, le=32,
+        default=8, ge=1, le=32,
         description="A large month is split into this many equal time slices, each searched with its own cursor, "
         "concurrently (1: always one search stream).",
     )

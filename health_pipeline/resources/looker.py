@@ -138,6 +138,16 @@ class LookerClient:
         return self._call(f"POST /api/4.0/queries/run/json ({query.get('view')})",
                           lambda: self.sdk.run_inline_query("json", body))
 
+    def run_inline_csv(self, query: dict[str, Any]) -> str:
+        """Run one WriteQuery inline as CSV and return the raw result text."""
+        body = models40.WriteQuery(**query)
+        return self._call(f"POST /api/4.0/queries/run/csv ({query.get('view')})",
+                          lambda: self.sdk.run_inline_query("csv", body))
+
+    def look_query(self, look_id: str) -> Any:
+        """The query (model, view, fields, filters, ...) behind a saved Look."""
+        return self._call(f"GET /api/4.0/looks/{look_id}", lambda: self.sdk.look(look_id, fields="query").query)
+
     def run_look_csv(self, look_id: str) -> str:
         """Run a saved Look as CSV and return the raw result text."""
         return self._call(f"GET /api/4.0/looks/{look_id}/run/csv", lambda: self.sdk.run_look(look_id, "csv", limit=-1))

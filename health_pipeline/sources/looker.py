@@ -1,4 +1,4 @@
-"""The Looker extraction: one inline query per view plus the platform-value Look, one login."""
+"""The Looker extraction: one login and one inline query per view for the month (platform value optionally from a saved Look)."""
 from __future__ import annotations
 
 import json
@@ -17,7 +17,7 @@ SOURCE = "Looker"
 
 def extract_looker(resource: LookerResource, period: Period, keys: Sequence[tuple[str, Any]], *,
                    model: str, user_sessions_view: str, feature_usage_view: str, platform_view: str,
-                   platform_look_id: str, log: LogFunction | None = None) -> SourceResult:
+                   platform_look_id: str | None = None, log: LogFunction | None = None) -> SourceResult:
     """Adoption metrics and platform value per mapped account (keys: salesforce_account_id, looker_account_id)."""
     if not resource.is_configured():
         return not_configured(keys, pure.METRICS, period, SOURCE)
@@ -30,9 +30,11 @@ def extract_looker(resource: LookerResource, period: Period, keys: Sequence[tupl
                       client.run_inline_json(sessions_query), user_sessions_view)
     usage = _parse(lambda text: pure.parse_feature_usage(text, feature_usage_view, problems),
                    client.run_inline_json(usage_query), feature_usage_view)
-    look = pure.PlatformLookParser(period, platform_view)
-    # line by line from the text: a StringIO over it would hold the whole Look again, four bytes a character
-    look.feed(_lines(client.run_look_csv(platform_look_id)))
+    platform_query = pure.platform_query(period, model, platform_view) if platform_look_id is None \
+        else _look_month_query(client.look_query(platform_look_id), platform_look_id, period)
+    look = pure.PlatformLookParser(period, platform_query["view"])
+    # line by line from the text: a StringIO over it would hold the whole result again, four bytes a character
+    look.feed(_lines(client.run_inline_csv(platform_query)))
     per_account = pure.combine(sessions, usage, look.result())
     frame = metrics_frame(keys, per_account, pure.METRICS, pure.DEFAULTS)
     result = SourceResult(frame=frame, period=period, configured=True)
@@ -44,8 +46,29 @@ def extract_looker(resource: LookerResource, period: Period, keys: Sequence[tupl
         "unmapped_accounts": len(unmapped_keys(keys, per_account)),
     }
     result.notes.extend(f"unreadable value: {problem}" for problem in (problems + look.problems)[:20])
-    pages = {"POST /api/4.0/queries/run/json": 2, f"GET /api/4.0/looks/{platform_look_id}/run/csv": 1}
+    pages = {"POST /api/4.0/queries/run/json": 2, "POST /api/4.0/queries/run/csv": 1}
     return with_stats(result, client.stats, pages, watch)
+
+
+# the parts of a Look's query that an inline run takes (WriteQuery); filters and limit are set below
+_WRITE_QUERY_PARTS = ("model", "view", "fields", "pivots", "fill_fields", "filter_expression", "sorts", "column_limit",
+                      "total", "row_total", "subtotals", "dynamic_fields", "query_timezone")
+
+
+def _look_month_query(query: Any, look_id: str, period: Period) -> dict[str, Any]:
+    """A saved Look's query limited to the month: everything the Look defines, plus the month filter.
+
+    `run_look` takes no filter: it returns every account for every month of history (accounts x months rows,
+    1.75 million at 50,000 accounts and three years, growing every month) to keep one month of it; at that
+    size the run outlasts the read timeout. Reading the Look's query costs one call and keeps its fields,
+    filters and sorts.
+    """
+    if query is None or not getattr(query, "model", None) or not getattr(query, "view", None):
+        raise SourceError(SOURCE, f"GET /api/4.0/looks/{look_id}", "the Look has no query (model and view)")
+    body = {part: getattr(query, part) for part in _WRITE_QUERY_PARTS if getattr(query, part, None) is not None}
+    body["filters"] = {**(query.filters or {}), f"{query.view}.month": pure.date_filter(period)}
+    body["limit"] = "-1"
+    return body
 
 
 def _lines(text: str) -> Iterator[str]:

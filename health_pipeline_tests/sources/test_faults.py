@@ -144,7 +144,7 @@ def test_expired_looker_token_logs_in_again(mini_sandbox, mini_config_dir):
     assert logins == [2]
     calls = mini_sandbox.looker.calls.snapshot()
     assert calls[LOOKER_LOGIN] == 2
-    assert calls[LOOKER_RUN_INLINE] == 3  # user_sessions twice (401, then again), feature_usage once
+    assert calls[LOOKER_RUN_INLINE] == 4  # user_sessions twice (401, then again), feature_usage and platform once
     assert run.frame("looker").at[ALPHA, "platform_value"] == 75
 
 

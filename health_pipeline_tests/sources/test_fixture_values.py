@@ -117,8 +117,8 @@ def test_looker_adoption_metrics(mini_run):
     # user_sessions June: 5001 -> dau 120, mau 300, logins 14.5; 5002 -> 40, 90, 6.25; 5999 is not mapped.
     #   (5001's May row of 999s and 5003's May-only row are outside the month filter.)
     # feature_usage June: 5001 -> 62.5 %, 5002 -> 30 %; 5003 only has May.
-    # platform Look (all months, CSV): June 5001 -> (80 + 70 + 90 + 60) / 4 = 75;
-    #   June 5002 -> revenue_score null, so (50 + 40 + 60) / 3 = 50; the two May rows are dropped.
+    # platform_metrics (CSV, month filter): June 5001 -> (80 + 70 + 90 + 60) / 4 = 75;
+    #   June 5002 -> revenue_score null, so (50 + 40 + 60) / 3 = 50; the two May rows are not sent.
     # 5003 (Charlie) has only May rows -> missing; Delta has no looker_account_id -> missing.
     missing = dict.fromkeys(["dau", "mau", "feature_breadth", "login_frequency", "platform_value"], NAN)
     assert_rows(mini_run.frame("looker"), {
@@ -129,7 +129,7 @@ def test_looker_adoption_metrics(mini_run):
     })
     meta = mini_run.meta("looker")
     assert (meta["user_session_rows"], meta["feature_usage_rows"]) == (3, 2)  # incl. unmapped 5999
-    assert (meta["platform_rows_in_month"], meta["platform_rows_other_months"]) == (2, 2)
+    assert (meta["platform_rows_in_month"], meta["platform_rows_other_months"]) == (2, 0)
     assert meta["unmapped_accounts"] == 1
 
 
