@@ -681,7 +681,7 @@ def source_rows(result: dict) -> list[dict]:
         {"key": "salesforce", "source": "Salesforce (read)", "endpoints": "SOAP login + query/queryMore pages", "calls": _calls(s["salesforce"]),
          "retries": _retries(s["salesforce"]), "minimum": sf["minimum"], "minimum_note": fmt(sf["minimum"]),
          "seconds": s["salesforce"]["seconds"],
-         "served": ", ".join(f"{k.replace('_', ' ').replace(' c', '')} {fmt(v)}" for k, v in sf["records"].items())},
+         "served": ", ".join(f"{k.removesuffix('__c').replace('_', ' ')} {fmt(v)}" for k, v in sf["records"].items())},
     ]
     write = bulk["write"]
     method = "Bulk API 2.0" if write["method"] == "bulk2" else "sObject Collections"
