@@ -43,6 +43,7 @@ def extract_looker(resource: LookerResource, period: Period, keys: Sequence[tupl
         "feature_usage_rows": len(usage),
         "platform_rows_in_month": look.rows_kept,
         "platform_rows_other_months": look.rows_other_months,
+        "platform_value_from": f"view {platform_view}" if platform_look_id is None else f"Look {platform_look_id}",
         "unmapped_accounts": len(unmapped_keys(keys, per_account)),
     }
     result.notes.extend(f"unreadable value: {problem}" for problem in (problems + look.problems)[:20])

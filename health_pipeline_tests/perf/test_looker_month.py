@@ -34,6 +34,7 @@ def test_the_months_platform_value_equals_the_whole_look_for_that_month(sandbox,
     assert sandbox.looker.calls.snapshot() == {"POST /api/4.0/login": 1, "POST /api/4.0/queries/run/{format}": 3,
                                                **extra_calls}
     assert result.facts["platform_rows_other_months"] == 0
+    assert result.facts["platform_value_from"] == ("view platform_metrics" if look_id is None else "Look 1")
     expected, kept = _whole_look_for_the_month(resource)
     assert result.facts["platform_rows_in_month"] == kept
     by_account = dict(zip(result.frame["salesforce_account_id"], result.frame["platform_value"]))
