@@ -102,10 +102,6 @@ def indexed_salesforce_emulator(records: dict, **kwargs: Any) -> Any:
     import threading
 
     from health_pipeline.sandbox.salesforce import SalesforceEmulator
-    from health_pipeline.sandbox.salesforce_http import sf_error
-    from health_pipeline.sandbox.salesforce_query import BoundQuery
-    from health_pipeline.sandbox.salesforce_soql import SoqlError
-    from health_pipeline.sandbox.server import json_response
 
     named = re.compile(r"\b(Id|AccountId|Account__c) IN \(((?:\s*'[A-Za-z0-9]{15,18}'\s*,?)+)\)\s*$")
 
@@ -133,22 +129,6 @@ def indexed_salesforce_emulator(records: dict, **kwargs: Any) -> Any:
             hits = sorted((hit for value in dict.fromkeys(i[:15] for i in ids) for hit in index.get(value, [])),
                           key=lambda hit: hit[0])
             return [record for _, record in hits]
-
-        def _query(self, request: Any) -> Any:
-            soql = request.arg("q")
-            if not soql:
-                return sf_error(400, "MALFORMED_QUERY", "A query string must be provided with the q parameter")
-            try:
-                bound = BoundQuery(soql, self.store.phase2)
-            except SoqlError as error:
-                return sf_error(400, error.code, error.message)
-            candidates = self._candidates(bound.sobject.name, soql)
-            rows = bound.run(self.store.records(bound.sobject.name) if candidates is None else candidates)
-            if bound.ast.count:
-                return json_response(200, {"totalSize": len(rows), "done": True, "records": []})
-            version = request.params["ver"]
-            return self._page([bound.project(row, version) for row in rows], 0, self._batch_size(request), version,
-                              None)
 
     return IndexedSalesforceEmulator(records, **kwargs)
 

@@ -27,22 +27,33 @@ HIGH_PRIORITIES = frozenset({"P1", "P2"})
 ESCALATION_TAG = "escalated"
 
 
-def build_conversation_search(
-    period: Period, per_page: int = MAX_PER_PAGE, starting_after: str | None = None
-) -> dict:
-    """Body of POST /conversations/search for conversations created in the period (data contract)."""
+def window_search(lo: int, hi: int, per_page: int = MAX_PER_PAGE, starting_after: str | None = None) -> dict:
+    """Body of POST /conversations/search for conversations created in [lo, hi) (UNIX seconds).
+
+    As in the data contract, the bounds are `created_at > lo - 1 AND created_at < hi`: right whether
+    Intercom's `>`/`<` are strict or (as documented for conversations) include equality. With inclusive
+    operators a conversation created exactly at `hi` or at `lo - 1` is also served; the accumulator
+    drops those outside the month and counts a repeat (two neighbouring slices) once.
+    """
     if not isinstance(per_page, int) or isinstance(per_page, bool) or not 1 <= per_page <= MAX_PER_PAGE:
         raise ValueError(f"per_page must be an int in 1..{MAX_PER_PAGE}, got {per_page!r}")
     return {
         "query": {
             "operator": "AND",
             "value": [
-                {"field": "created_at", "operator": ">", "value": period.unix_start - 1},
-                {"field": "created_at", "operator": "<", "value": period.unix_end},
+                {"field": "created_at", "operator": ">", "value": int(lo) - 1},
+                {"field": "created_at", "operator": "<", "value": int(hi)},
             ],
         },
         "pagination": {"per_page": per_page, "starting_after": starting_after},
     }
+
+
+def build_conversation_search(
+    period: Period, per_page: int = MAX_PER_PAGE, starting_after: str | None = None
+) -> dict:
+    """Body of POST /conversations/search for conversations created in the period (data contract)."""
+    return window_search(period.unix_start, period.unix_end, per_page, starting_after)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from typing import Any, Iterator, Optional
 
 from pydantic import Field
 
-from health_pipeline.extract.intercom import MAX_PER_PAGE
+from health_pipeline.extract.intercom import window_search
 from health_pipeline.extract.period import Period
 from health_pipeline.resources.base import HttpSourceResource, call_json
 from health_pipeline.resources.errors import SourceError
@@ -64,28 +64,6 @@ class IntercomResource(HttpSourceResource):
         })
         return IntercomClient(session, stats, self.base_url.rstrip("/"), self.per_page,
                               time_slices=self.time_slices, min_pages_per_slice=self.min_pages_per_slice)
-
-
-def window_search(lo: int, hi: int, per_page: int = MAX_PER_PAGE, starting_after: str | None = None) -> dict:
-    """Body of POST /conversations/search for conversations created in [lo, hi) (UNIX seconds).
-
-    As in the data contract, the bounds are `created_at > lo - 1 AND created_at < hi`: right whether
-    Intercom's `>`/`<` are strict or (as documented for conversations) include equality. With inclusive
-    operators a conversation created exactly at `hi` or at `lo - 1` is also served; the accumulator
-    drops those outside the month and counts a repeat (two neighbouring slices) once.
-    """
-    if not isinstance(per_page, int) or isinstance(per_page, bool) or not 1 <= per_page <= MAX_PER_PAGE:
-        raise ValueError(f"per_page must be an int in 1..{MAX_PER_PAGE}, got {per_page!r}")
-    return {
-        "query": {
-            "operator": "AND",
-            "value": [
-                {"field": "created_at", "operator": ">", "value": int(lo) - 1},
-                {"field": "created_at", "operator": "<", "value": int(hi)},
-            ],
-        },
-        "pagination": {"per_page": per_page, "starting_after": starting_after},
-    }
 
 
 def slice_windows(period: Period, slices: int) -> list[tuple[int, int]]:

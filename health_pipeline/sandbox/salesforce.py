@@ -157,12 +157,17 @@ class SalesforceEmulator(Emulator):
             bound = BoundQuery(soql, self.store.phase2)
         except SoqlError as error:
             return sf_error(400, error.code, error.message)
-        rows = bound.run(self.store.records(bound.sobject.name))
+        candidates = self._candidates(bound.sobject.name, soql)
+        rows = bound.run(self.store.records(bound.sobject.name) if candidates is None else candidates)
         if bound.ast.count:
             return json_response(200, {"totalSize": len(rows), "done": True, "records": []})
         version = request.params["ver"]
         records = [bound.project(row, version) for row in rows]
         return self._page(records, 0, self._batch_size(request), version, None)
+
+    def _candidates(self, sobject: str, soql: str) -> list[dict] | None:
+        """The records a statement may match, in stored order, when narrower than the whole object (None: all)."""
+        return None
 
     def _query_more(self, request: Request) -> Response:
         with self._lock:
