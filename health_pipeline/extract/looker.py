@@ -146,7 +146,7 @@ class PlatformLookParser:
         wanted = {name: _norm_header(f"{self.view}.{name}") for name in ("account_id", "month", *PILLARS)}
         missing = [f"{self.view}.{name}" for name, norm in wanted.items() if norm not in positions]
         if missing:
-            raise ValueError(f"platform Look CSV lacks columns {missing}; header was {shorten(row, 300)}")
+            raise ValueError(f"platform-value CSV lacks columns {missing}; header was {shorten(row, 300)}")
         return {name: positions[norm] for name, norm in wanted.items()}
 
     def _row(self, row: list[str]) -> None:

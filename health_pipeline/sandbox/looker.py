@@ -63,13 +63,15 @@ class LookerEmulator(Emulator):
         self._rows, self._months = _reader(data)
         self._credentials = (client_id.encode(), client_secret.encode())
         self.token_ttl_seconds = token_ttl_seconds
-        self.looks = looks if looks is not None else default_looks()
+        self.looks: dict[str, dict] = {}
         self.csv_labels = csv_labels
         self._tokens: dict[str, float] = {}
         self._queries: dict[str, dict] = {}
         self._ids = itertools.count(101)
         self._lock = threading.Lock()
-        self._look_ids = {look_id: self._register(look["query"])["id"] for look_id, look in self.looks.items()}
+        self._look_ids: dict[str, str] = {}
+        for look_id, look in (looks if looks is not None else default_looks()).items():
+            self.add_look(look_id, look["title"], look["query"])
         add = self.router.add
         add("POST", API + "/login", self._login, LOGIN)
         add("DELETE", r"/api(?:/4\.0)?/logout", self._logout, "DELETE /api/logout")
@@ -143,6 +145,11 @@ class LookerEmulator(Emulator):
             raise LookerError(400, "Invalid JSON in request body") from None
         check_query(body)
         return body
+
+    def add_look(self, look_id: str, title: str, query: dict) -> None:
+        """Save a Look (title and WriteQuery) under `look_id`, as a user would in Looker."""
+        self.looks[look_id] = {"title": title, "query": query}
+        self._look_ids[look_id] = self._register(query)["id"]
 
     def _register(self, body: dict) -> dict:
         """Store a WriteQuery as a Query with a new id, and return the Query."""

@@ -1,6 +1,7 @@
 """The Looker extraction: one login and one inline query per view for the month (platform value optionally from a saved Look)."""
 from __future__ import annotations
 
+import csv
 import json
 from typing import Any, Iterator, Sequence
 
@@ -33,8 +34,13 @@ def extract_looker(resource: LookerResource, period: Period, keys: Sequence[tupl
     platform_query = pure.platform_query(period, model, platform_view) if platform_look_id is None \
         else _look_month_query(client.look_query(platform_look_id), platform_look_id, period)
     look = pure.PlatformLookParser(period, platform_query["view"])
-    # line by line from the text: a StringIO over it would hold the whole result again, four bytes a character
-    look.feed(_lines(client.run_inline_csv(platform_query)))
+    platform_csv = client.run_inline_csv(platform_query)
+    try:
+        # line by line from the text: a StringIO over it would hold the whole result again, four bytes a character
+        look.feed(_lines(platform_csv))
+    except (ValueError, csv.Error) as error:
+        raise SourceError(SOURCE, f"POST /api/4.0/queries/run/csv ({platform_query['view']})",
+                          f"unusable result: {error}") from None
     per_account = pure.combine(sessions, usage, look.result())
     frame = metrics_frame(keys, per_account, pure.METRICS, pure.DEFAULTS)
     result = SourceResult(frame=frame, period=period, configured=True)

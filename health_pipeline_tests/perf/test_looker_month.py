@@ -49,3 +49,13 @@ def test_an_unknown_look_fails_naming_the_look(sandbox):
     resource = source_resources(sandbox)["looker"]
     with pytest.raises(SourceError, match=r"Looker: GET /api/4.0/looks/99 answered HTTP 404"):
         extract_looker(resource, PERIOD, [("001A", "1")], **NAMES, platform_look_id="99")
+
+
+def test_a_look_without_the_contracts_columns_fails_naming_the_call_and_the_columns(sandbox):
+    query = {"model": "alliants", "view": "platform_metrics", "limit": "500",
+             "fields": ["platform_metrics.account_id", "platform_metrics.month", "platform_metrics.revenue_score"]}
+    sandbox.looker.add_look("2", "Revenue only", query)
+    resource = source_resources(sandbox)["looker"]
+    with pytest.raises(SourceError, match=r"^Looker: POST /api/4.0/queries/run/csv \(platform_metrics\) failed: unusable "
+                                          r"result: platform-value CSV lacks columns \['platform_metrics.efficiency_score'"):
+        extract_looker(resource, PERIOD, [("001A", "1")], **NAMES, platform_look_id="2")
