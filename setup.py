@@ -13,7 +13,6 @@ setup(
         "dagster-webserver>=1.13,<1.14",
         "dagster-graphql>=1.13,<1.14",
         "dagster-aws>=0.29,<0.30",
-        "dagster-pandas>=0.29,<0.30",
         "dagster-postgres>=0.29,<0.30",
         "pandas>=2.2,<3",
         "numpy>=1.26",
@@ -29,7 +28,8 @@ setup(
         "dev": [
             "pytest>=8,<10",
             "moto[server,s3,secretsmanager]>=5,<6",
+            "ruff>=0.6",
         ],
     },
-    entry_points={"console_scripts": ["health-pipeline=health_pipeline.cli:main"]},
+    entry_points={"console_scripts": ["health-pipeline=health_pipeline.commands.cli:main"]},
 )

@@ -27,19 +27,19 @@ from typing import Any, Callable, Sequence
 
 import pandas as pd
 
-from health_pipeline.extract import intercom as intercom_pure
-from health_pipeline.extract import jira as jira_pure
-from health_pipeline.extract import looker as looker_pure
-from health_pipeline.extract import salesforce as salesforce_pure
-from health_pipeline.extract._values import to_key
-from health_pipeline.extract.frame import metrics_frame
-from health_pipeline.extract.period import Period
-from health_pipeline.resources.base import call_json
-from health_pipeline.resources.http import CallStats, LogFunction
-from health_pipeline.resources.intercom import IntercomResource
-from health_pipeline.resources.jira import JiraResource
-from health_pipeline.resources.looker import LookerResource
-from health_pipeline.resources.salesforce import SalesforceResource
+from health_pipeline.sources.common.frame import metrics_frame
+from health_pipeline.sources.common.http import CallStats, LogFunction
+from health_pipeline.sources.common.period import Period
+from health_pipeline.sources.common.resource import call_json
+from health_pipeline.sources.common.values import to_key
+from health_pipeline.sources.intercom import metrics as intercom_pure
+from health_pipeline.sources.intercom.resource import IntercomResource
+from health_pipeline.sources.jira import metrics as jira_pure
+from health_pipeline.sources.jira.resource import JiraResource
+from health_pipeline.sources.looker import metrics as looker_pure
+from health_pipeline.sources.looker.resource import LookerResource
+from health_pipeline.sources.salesforce import metrics as salesforce_pure
+from health_pipeline.sources.salesforce.resource import SalesforceResource
 
 Keys = Sequence[tuple[str, Any]]
 

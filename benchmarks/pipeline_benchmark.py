@@ -101,7 +101,7 @@ def indexed_salesforce_emulator(records: dict, **kwargs: Any) -> Any:
     import re
     import threading
 
-    from health_pipeline.sandbox.salesforce import SalesforceEmulator
+    from health_pipeline.sandbox.salesforce.emulator import SalesforceEmulator
 
     named = re.compile(r"\b(Id|AccountId|Account__c) IN \(((?:\s*'[A-Za-z0-9]{15,18}'\s*,?)+)\)\s*$")
 
@@ -137,25 +137,25 @@ def _host(name: str, seed: int, accounts: int, as_of: str, latency: float, rate:
           state_dir: str, conn: Any) -> None:
     """Serve one emulator over the world until told to stop; answer counter and data questions."""
     from health_pipeline.sandbox.runner import SandboxCredentials
-    from health_pipeline.sandbox.server import EmulatorServer
-    from health_pipeline.sandbox.world import World
+    from health_pipeline.sandbox.server.emulator import EmulatorServer
+    from health_pipeline.sandbox.world.synthetic import World
 
     try:
         creds = SandboxCredentials()
         world = World(seed=seed, accounts=accounts, as_of=as_of)
         context = None
         if name == "intercom":
-            from health_pipeline.sandbox.intercom import IntercomEmulator
+            from health_pipeline.sandbox.intercom.emulator import IntercomEmulator
             emulator: Any = IntercomEmulator(world, creds.intercom_token)
         elif name == "jira":
-            from health_pipeline.sandbox.jira import JiraEmulator
+            from health_pipeline.sandbox.jira.emulator import JiraEmulator
             emulator = JiraEmulator(world, creds.jira_email, creds.jira_token)
         elif name == "looker":
-            from health_pipeline.sandbox.looker import LookerEmulator
+            from health_pipeline.sandbox.looker.emulator import LookerEmulator
             emulator = LookerEmulator(world, client_id=creds.looker_client_id,
                                       client_secret=creds.looker_client_secret)
         else:
-            from health_pipeline.sandbox.tls import SandboxTLS
+            from health_pipeline.sandbox.server.tls import SandboxTLS
             emulator = indexed_salesforce_emulator(world.salesforce_records(), username=creds.sf_username,
                                                    password=creds.sf_password, security_token=creds.sf_security_token)
             tls = SandboxTLS(Path(state_dir))
@@ -210,7 +210,7 @@ def _facts(name: str, emulator: Any, argument: dict) -> Any:
     if name == "jira":
         return {"totals": [len(emulator.search.matches(jql).rows) for jql in argument["jql"]]}
     if name == "salesforce":
-        from health_pipeline.sandbox.salesforce_query import BoundQuery
+        from health_pipeline.sandbox.salesforce.query import BoundQuery
         counts = []
         for soql in argument["soql"]:
             bound = BoundQuery(soql, emulator.store.phase2)
@@ -290,10 +290,10 @@ class Hosts:
 
 def build_resources(env: dict[str, str], intercom: dict | None = None) -> dict[str, Any]:
     """The four vendor resources pointed at the sandbox, with the product's defaults otherwise."""
-    from health_pipeline.resources.intercom import IntercomResource
-    from health_pipeline.resources.jira import JiraResource
-    from health_pipeline.resources.looker import LookerResource
-    from health_pipeline.resources.salesforce import SalesforceResource
+    from health_pipeline.sources.intercom.resource import IntercomResource
+    from health_pipeline.sources.jira.resource import JiraResource
+    from health_pipeline.sources.looker.resource import LookerResource
+    from health_pipeline.sources.salesforce.resource import SalesforceResource
 
     return {
         "intercom": IntercomResource(token=env["intercom_token"], base_url=env["intercom_url"], **(intercom or {})),
@@ -319,14 +319,14 @@ def run_bulk(spec: dict) -> dict:
     rss_start = proc_status("VmRSS")
     from health_pipeline.delivery.records import health_score_records
     from health_pipeline.delivery.salesforce_writer import upsert_health_scores
-    from health_pipeline.extract.period import Period
     from health_pipeline.scoring import score_accounts
     from health_pipeline.scoring.assemble import add_trend, assemble_metrics
     from health_pipeline.settings import load_config
-    from health_pipeline.sources.intercom import extract_intercom
-    from health_pipeline.sources.jira import extract_jira
-    from health_pipeline.sources.looker import extract_looker
-    from health_pipeline.sources.salesforce import extract_salesforce
+    from health_pipeline.sources.common.period import Period
+    from health_pipeline.sources.intercom.extract import extract_intercom
+    from health_pipeline.sources.jira.extract import extract_jira
+    from health_pipeline.sources.looker.extract import extract_looker
+    from health_pipeline.sources.salesforce.extract import extract_salesforce
 
     config = load_config(spec["config_dir"])
     mapping = config.mapping.to_frame()
@@ -390,8 +390,8 @@ def run_bulk(spec: dict) -> dict:
 def run_reference(spec: dict) -> dict:
     """The same month extracted account by account (benchmarks/per_account_reference.py)."""
     from benchmarks.per_account_reference import extract_month_per_account
-    from health_pipeline.extract.period import Period
     from health_pipeline.settings import load_config
+    from health_pipeline.sources.common.period import Period
 
     config = load_config(spec["config_dir"])
     mapping = config.mapping.to_frame()
@@ -440,10 +440,10 @@ def accumulator_footprint(seed: int, accounts: int = 2_000) -> dict[str, float]:
 
     import numpy as np
 
-    from health_pipeline.extract.intercom import IntercomAccumulator
-    from health_pipeline.extract.period import Period
-    from health_pipeline.sandbox.world import World
-    from health_pipeline.sandbox.world_months import month_label
+    from health_pipeline.sandbox.world.months import month_label
+    from health_pipeline.sandbox.world.synthetic import World
+    from health_pipeline.sources.common.period import Period
+    from health_pipeline.sources.intercom.metrics import IntercomAccumulator
 
     world = World(seed=seed, accounts=accounts)
     months = [world.as_of - 2, world.as_of - 1]
@@ -481,7 +481,7 @@ def last_complete_month(today: datetime) -> tuple[str, str]:
 
 def write_config_dir(target: Path, seed: int, accounts: int, as_of: str) -> None:
     """The project's weights, thresholds and pipeline settings with the world's account mapping."""
-    from health_pipeline.sandbox.world import World
+    from health_pipeline.sandbox.world.synthetic import World
 
     target.mkdir(parents=True, exist_ok=True)
     for name in ("weights.yaml", "thresholds.yaml", "pipeline.yaml"):
@@ -492,10 +492,10 @@ def write_config_dir(target: Path, seed: int, accounts: int, as_of: str) -> None
 def served_data(hosts: Hosts, period_label: str, account_ids: list[str]) -> dict[str, Any]:
     """What the emulators serve for the month, counted by their own engines (this also warms their caches:
     the world generates a month's conversations and issues on first use, a cost no run should be charged)."""
-    from health_pipeline.extract.jira import build_bug_jql
-    from health_pipeline.extract.period import Period
-    from health_pipeline.extract.salesforce import soql_queries
-    from health_pipeline.resources.intercom import window_search
+    from health_pipeline.sources.common.period import Period
+    from health_pipeline.sources.intercom.resource import window_search
+    from health_pipeline.sources.jira.metrics import build_bug_jql
+    from health_pipeline.sources.salesforce.metrics import soql_queries
 
     period = Period.parse(period_label)
     found = hosts.ask("intercom", "facts", {"queries": [window_search(period.unix_start, period.unix_end)["query"]]})
@@ -508,8 +508,8 @@ def served_data(hosts: Hosts, period_label: str, account_ids: list[str]) -> dict
 
 def minimum_calls(hosts: Hosts, bulk: dict, period_label: str, served: dict[str, Any]) -> dict[str, Any]:
     """The fewest calls the served data allows, per source (Intercom also for the slices the run used)."""
-    from health_pipeline.extract.period import Period
-    from health_pipeline.resources.intercom import slice_windows, window_search
+    from health_pipeline.sources.common.period import Period
+    from health_pipeline.sources.intercom.resource import slice_windows, window_search
 
     period = Period.parse(period_label)
     facts = bulk["sources"]["intercom"]["facts"]
@@ -613,8 +613,8 @@ def run_scenario(ctx: Any, label: str, args: argparse.Namespace, jira_rate: tupl
 
 
 def settings_of(args: argparse.Namespace, jira_rate: tuple[int, float] | None) -> dict:
-    from health_pipeline.resources.intercom import IntercomResource
-    from health_pipeline.resources.salesforce import SalesforceResource
+    from health_pipeline.sources.intercom.resource import IntercomResource
+    from health_pipeline.sources.salesforce.resource import SalesforceResource
 
     intercom = IntercomResource()
     return {"latency_ms": args.latency_ms, "intercom_rate": list(INTERCOM_RATE),

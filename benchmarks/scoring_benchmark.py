@@ -18,13 +18,22 @@ import numpy as np
 import pandas as pd
 
 from health_pipeline.scoring import (
-    METRIC_CATALOGUE, ScoringConfig, apply_qualitative_modifier, classify_tier, compute_churn_risk,
-    compute_health_score, metric_points_lost, normalise_metric, publish_score, score_accounts, score_dimension,
+    METRIC_CATALOGUE,
+    ScoringConfig,
+    apply_qualitative_modifier,
+    classify_tier,
+    compute_churn_risk,
+    compute_health_score,
+    metric_points_lost,
+    normalise_metric,
+    publish_score,
+    score_accounts,
+    score_dimension,
     top_risk_factors,
 )
 from health_pipeline.settings import default_config_dir
-from health_pipeline.settings_scoring import load_scoring_config
-from health_pipeline.settings_yaml import ConfigError
+from health_pipeline.settings.scoring import load_scoring_config
+from health_pipeline.settings.yaml_file import ConfigError
 
 
 def synthetic_accounts(config: ScoringConfig, count: int, seed: int = 2025) -> pd.DataFrame:

@@ -11,8 +11,10 @@ from health_pipeline.assets.export import export_assets
 from health_pipeline.assets.mapping import account_mapping
 from health_pipeline.assets.scoring import account_health_scores
 from health_pipeline.assets.sources import SOURCE_ASSETS
-from health_pipeline.automation import build_monthly_schedule, monthly_health_score_job, report_failed_runs
-from health_pipeline.profiles import resources_for_profile
+from health_pipeline.automation.job import monthly_health_score_job
+from health_pipeline.automation.schedule import build_monthly_schedule
+from health_pipeline.automation.sensors import report_failed_runs
+from health_pipeline.deployment.profiles import resources_for_profile
 from health_pipeline.settings import default_config_dir, load_config
 
 ASSETS = [account_mapping, *SOURCE_ASSETS, account_health_scores, salesforce_health_scores]

@@ -1,14 +1,15 @@
-"""The monthly partitions shared by every asset of the graph (start month from config/pipeline.yaml)."""
+"""The monthly partitions shared by every asset of the graph (first month and time zone from config/pipeline.yaml)."""
 from __future__ import annotations
 
 import dagster as dg
 
-from health_pipeline.settings import default_config_dir, load_pipeline_settings
+from health_pipeline.settings import ConfigError, default_config_dir, load_pipeline_settings
+from health_pipeline.settings.pipeline import PartitionSettings, ScheduleSettings
 
 
-def monthly_partitions(start_month: str) -> dg.MonthlyPartitionsDefinition:
-    """Monthly partitions from `start_month` (YYYY-MM), keyed YYYY-MM-01, in UTC; the last is the last complete month."""
-    return dg.MonthlyPartitionsDefinition(start_date=f"{start_month}-01", timezone="UTC")
+def monthly_partitions(start_month: str, timezone: str = "UTC") -> dg.MonthlyPartitionsDefinition:
+    """Monthly partitions from `start_month` (YYYY-MM), keyed YYYY-MM-01; the last is the last complete month."""
+    return dg.MonthlyPartitionsDefinition(start_date=f"{start_month}-01", timezone=timezone)
 
 
 def period_label(partition_key: str) -> str:
@@ -21,4 +22,16 @@ def partition_key(period: str) -> str:
     return f"{period}-01"
 
 
-MONTHLY = monthly_partitions(load_pipeline_settings(default_config_dir()).partitions.start_month)
+def configured_partitions() -> dg.MonthlyPartitionsDefinition:
+    """The partitions pipeline.yaml asks for; its defaults while the file is broken (the code location then
+    refuses to load, listing every problem, so this never hides one)."""
+    try:
+        settings = load_pipeline_settings(default_config_dir())
+        partitions, schedule = settings.partitions, settings.schedule
+    except ConfigError:
+        partitions, schedule = PartitionSettings(), ScheduleSettings()
+    # the schedule fires in the partitions' time zone, so schedule.timezone is set here
+    return monthly_partitions(partitions.start_month, schedule.timezone)
+
+
+MONTHLY = configured_partitions()

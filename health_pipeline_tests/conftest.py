@@ -9,11 +9,11 @@ from typing import Any, Iterator
 
 import pytest
 
-from health_pipeline.resources.intercom import IntercomResource
-from health_pipeline.resources.jira import JiraResource
-from health_pipeline.resources.looker import LookerResource
-from health_pipeline.resources.salesforce import SalesforceResource
 from health_pipeline.sandbox.runner import Sandbox
+from health_pipeline.sources.intercom.resource import IntercomResource
+from health_pipeline.sources.jira.resource import JiraResource
+from health_pipeline.sources.looker.resource import LookerResource
+from health_pipeline.sources.salesforce.resource import SalesforceResource
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHIPPED_CONFIG_DIR = REPO_ROOT / "config"

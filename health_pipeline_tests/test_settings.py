@@ -14,10 +14,17 @@ import pytest
 
 from health_pipeline.scoring import DIMENSIONS, METRIC_CATALOGUE, Threshold
 from health_pipeline.settings import (
-    CONFIG_DIR_ENV, ConfigError, MappedAccount, default_config_dir, load_account_mapping, load_config,
-    PipelineSettings, load_pipeline_settings, load_scoring,
+    CONFIG_DIR_ENV,
+    ConfigError,
+    MappedAccount,
+    PipelineSettings,
+    default_config_dir,
+    load_account_mapping,
+    load_config,
+    load_pipeline_settings,
+    load_scoring,
 )
-from health_pipeline.settings_mapping import salesforce_id_18
+from health_pipeline.settings.mapping import salesforce_id_18
 
 REPO = Path(__file__).resolve().parents[1]
 HEADER = "salesforce_account_id,account_name,segment,intercom_company_id,jira_key,looker_account_id"

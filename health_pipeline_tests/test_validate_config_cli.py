@@ -1,6 +1,6 @@
 """The `health-pipeline validate-config` sub-command: exit code 0 and a one-line summary for a valid
 configuration, exit code 1 and every problem (no traceback) for an invalid one, both in-process
-through `health_pipeline.cli.main` and as the installed console script."""
+through `health_pipeline.commands.cli.main` and as the installed console script."""
 from __future__ import annotations
 
 import os
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from health_pipeline.cli import main
+from health_pipeline.commands.cli import main
 from health_pipeline.settings import CONFIG_DIR_ENV
 
 REPO = Path(__file__).resolve().parents[1]
@@ -69,7 +69,7 @@ def test_default_directory_comes_from_the_environment(config_dir, capsys, monkey
 
 def test_console_script(config_dir):
     script = shutil.which("health-pipeline")
-    command = [script] if script else [sys.executable, "-m", "health_pipeline.cli"]
+    command = [script] if script else [sys.executable, "-m", "health_pipeline.commands.cli"]
     env = {k: v for k, v in os.environ.items() if k != CONFIG_DIR_ENV}
     ok = subprocess.run([*command, "validate-config", "--config-dir", str(config_dir)],
                         capture_output=True, text=True, env=env, timeout=120)
@@ -84,7 +84,7 @@ def test_console_script(config_dir):
 
 
 def test_help_text_is_the_module_docstring():
-    output = subprocess.run([sys.executable, "-m", "health_pipeline.cli", "validate-config", "--help"],
+    output = subprocess.run([sys.executable, "-m", "health_pipeline.commands.cli", "validate-config", "--help"],
                             capture_output=True, text=True, timeout=120)
     assert output.returncode == 0
     assert "Check the configuration" in output.stdout and "--config-dir DIR" in output.stdout

@@ -6,7 +6,7 @@ from typing import Any, Sequence
 import dagster as dg
 import pandas as pd
 
-from health_pipeline.extract.frame import ID_COLUMN
+from health_pipeline.scoring.catalogue import ID_COLUMN
 
 
 def metric_frame_problems(frame: Any, metrics: Sequence[str]) -> list[str]:

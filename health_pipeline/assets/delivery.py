@@ -10,10 +10,10 @@ import pandas as pd
 from health_pipeline.delivery.csv_output import write_csv_atomically, write_failed_records
 from health_pipeline.delivery.records import EXTERNAL_ID, SOBJECT, health_score_records
 from health_pipeline.delivery.salesforce_writer import UpsertOutcome, upsert_health_scores
+from health_pipeline.delivery.sink_resource import HealthScoreSinkResource
 from health_pipeline.partitions import MONTHLY, period_label
-from health_pipeline.resources.salesforce import SalesforceResource
-from health_pipeline.resources.sink import HealthScoreSinkResource
 from health_pipeline.scoring.assemble import tier_counts
+from health_pipeline.sources.salesforce.resource import SalesforceResource
 
 FAILED_EXAMPLES = 5
 TIER_SCHEMA = dg.TableSchema(columns=[

@@ -5,8 +5,8 @@ from typing import Mapping
 import dagster as dg
 import pandas as pd
 
+from health_pipeline.delivery.parquet_export import ParquetExportResource, export_enabled
 from health_pipeline.partitions import MONTHLY, period_label
-from health_pipeline.resources.export import ParquetExportResource, export_enabled
 
 
 @dg.asset(partitions_def=MONTHLY, group_name="delivery", kinds={"parquet"}, owners=["team:data"])

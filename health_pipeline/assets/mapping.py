@@ -4,11 +4,13 @@ import dagster as dg
 import pandas as pd
 
 from health_pipeline.assets.metadata import column_schema, preview
+from health_pipeline.assets.versions import mapping_code_version
 from health_pipeline.partitions import MONTHLY
-from health_pipeline.resources.config import PipelineConfigResource
+from health_pipeline.scoring.catalogue import ID_COLUMN
+from health_pipeline.settings.resource import PipelineConfigResource
 
 MAPPING_DESCRIPTIONS = {
-    "salesforce_account_id": "Salesforce Account ID (the account's key everywhere)",
+    ID_COLUMN: "Salesforce Account ID (the account's key everywhere)",
     "segment": "paid or standard: chooses the thresholds",
     "intercom_company_id": "Intercom company id (blank: no Intercom data)",
     "jira_key": "value linking Jira bugs to the account (blank: no Jira data)",
@@ -21,7 +23,7 @@ MAPPING_DESCRIPTIONS = {
     group_name="sources",
     kinds={"csv", "pandas"},
     owners=["team:data"],
-    code_version="1",
+    code_version=mapping_code_version(),
 )
 def account_mapping(context: dg.AssetExecutionContext, pipeline_config: PipelineConfigResource) -> dg.Output[pd.DataFrame]:
     """The accounts scored this month with their segment and their IDs in Intercom, Jira and Looker, from config/account_mapping.csv."""

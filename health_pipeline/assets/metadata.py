@@ -6,7 +6,7 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
-from health_pipeline.sources.result import SourceResult
+from health_pipeline.sources.common.result import SourceResult
 
 PREVIEW_ROWS = 10
 

@@ -6,7 +6,9 @@ from typing import Any, Sequence
 
 import pandas as pd
 
-ID = "salesforce_account_id"
+from health_pipeline.scoring.catalogue import ID_COLUMN
+
+ID = ID_COLUMN
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,7 @@ from __future__ import annotations
 import dagster as dg
 
 from health_pipeline.scoring import METRIC_CATALOGUE, ScoringConfig
-
-SOURCE_ASSET = {
-    "Intercom": "intercom_support_metrics",
-    "Jira": "jira_bug_metrics",
-    "Looker": "looker_adoption_metrics",
-    "Salesforce": "salesforce_account_metrics",
-    "Salesforce (Phase 2)": "salesforce_account_metrics",
-}
+from health_pipeline.sources.registry import ASSET_OF_CATALOGUE_SOURCE, BY_KEY
 
 
 def column_lineage(config: ScoringConfig) -> dg.TableColumnLineage:
@@ -19,9 +12,9 @@ def column_lineage(config: ScoringConfig) -> dg.TableColumnLineage:
     deps: dict[str, list[dg.TableColumnDep]] = {}
     for dimension in config.dimensions:
         deps[f"{dimension.name}_score"] = [
-            dg.TableColumnDep(asset_key=dg.AssetKey(SOURCE_ASSET[METRIC_CATALOGUE[metric].source]), column_name=metric)
+            dg.TableColumnDep(asset_key=dg.AssetKey(ASSET_OF_CATALOGUE_SOURCE[METRIC_CATALOGUE[metric].source]), column_name=metric)
             for metric in dimension.metric_weights
             if metric in METRIC_CATALOGUE
         ]
-    deps["platform_value"] = [dg.TableColumnDep(asset_key=dg.AssetKey("looker_adoption_metrics"), column_name="platform_value")]
+    deps["platform_value"] = [dg.TableColumnDep(asset_key=dg.AssetKey(BY_KEY["looker"].asset_name), column_name="platform_value")]
     return dg.TableColumnLineage(deps_by_column=deps)

@@ -1,5 +1,6 @@
 """The account_health_scores asset: the month's frame scorer over the four sources, with its checks."""
 
+import warnings
 from typing import Iterator
 
 import dagster as dg
@@ -8,21 +9,26 @@ import pandas as pd
 from health_pipeline.assets import score_checks
 from health_pipeline.assets.metadata import column_schema, preview
 from health_pipeline.assets.score_lineage import column_lineage
+from health_pipeline.assets.versions import scoring_code_version
 from health_pipeline.partitions import MONTHLY
-from health_pipeline.resources.config import PipelineConfigResource
 from health_pipeline.scoring import score_accounts
 from health_pipeline.scoring.assemble import add_trend, assemble_metrics, tier_counts
-from health_pipeline.settings import default_config_dir, load_scoring
+from health_pipeline.scoring.catalogue import ID_COLUMN
+from health_pipeline.settings.resource import PipelineConfigResource
+from health_pipeline.sources.registry import DISPLAY_NAME_OF_ASSET
 
 SCORES = dg.AssetKey("account_health_scores")
 BLOCKING = ("scores_in_range", "one_row_per_mapped_account", "no_duplicate_keys")
 WARNING = ("coverage_floor", "sources_configured")
-SOURCE_NAMES = {
-    "intercom_support_metrics": "Intercom", "jira_bug_metrics": "Jira",
-    "looker_adoption_metrics": "Looker", "salesforce_account_metrics": "Salesforce",
-}
-# The code version follows the scoring configuration: changing weights or thresholds marks scored months stale.
-SCORING_VERSION = load_scoring(default_config_dir()).fingerprint()
+
+
+def previous_month_mapping() -> dg.TimeWindowPartitionMapping:
+    """The month before: the self-dependency that carries last month's scores for the trend."""
+    with warnings.catch_warnings():
+        # the first month has no predecessor; this parameter (beta in Dagster 1.13) is what allows that
+        warnings.filterwarnings("ignore", message="Parameter `allow_nonexistent_upstream_partitions`",
+                                category=dg.BetaWarning)
+        return dg.TimeWindowPartitionMapping(start_offset=-1, end_offset=-1, allow_nonexistent_upstream_partitions=True)
 
 
 @dg.asset(
@@ -30,12 +36,12 @@ SCORING_VERSION = load_scoring(default_config_dir()).fingerprint()
     group_name="scoring",
     kinds={"pandas"},
     owners=["team:data"],
-    code_version=SCORING_VERSION,
+    # scoring code + configuration: changing either marks the scored months stale
+    code_version=scoring_code_version(),
     ins={
         "previous_scores": dg.AssetIn(
             key=SCORES,
-            partition_mapping=dg.TimeWindowPartitionMapping(
-                start_offset=-1, end_offset=-1, allow_nonexistent_upstream_partitions=True),
+            partition_mapping=previous_month_mapping(),
             # the first month, or a month whose predecessor was never scored, simply has no trend
             metadata={"allow_missing_partitions": True},
         ),
@@ -64,7 +70,7 @@ def account_health_scores(
     scored.insert(1, "account_name", metrics["account_name"].to_numpy())
     scores = add_trend(scored, previous_scores)
     scores.insert(2, "period", context.partition_key[:7])
-    unconfigured = [SOURCE_NAMES[name] for name, frame in sources.items() if frame.attrs.get("source_configured") is False]
+    unconfigured = [DISPLAY_NAME_OF_ASSET[name] for name, frame in sources.items() if frame.attrs.get("source_configured") is False]
     tiers = tier_counts(scores)
     context.log.info(f"{context.partition_key[:7]}: {tiers}")
     yield dg.Output(scores, metadata={
@@ -77,7 +83,7 @@ def account_health_scores(
         "previous_month_available": previous_scores is not None and len(previous_scores) > 0,
         "unconfigured_sources": ", ".join(unconfigured) or "none",
         "most_at_risk": preview(scores.sort_values("health_score", na_position="last")[
-            ["salesforce_account_id", "account_name", "health_score", "tier", "top_risk_factors"]]),
+            [ID_COLUMN, "account_name", "health_score", "tier", "top_risk_factors"]]),
     })
     outcomes = [
         score_checks.scores_in_range(scores),

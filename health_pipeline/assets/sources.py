@@ -8,24 +8,25 @@ import pandas as pd
 
 from health_pipeline.assets.contracts import metric_frame_type
 from health_pipeline.assets.metadata import source_metadata
-from health_pipeline.extract import intercom as intercom_metrics
-from health_pipeline.extract import jira as jira_metrics
-from health_pipeline.extract import looker as looker_metrics
-from health_pipeline.extract import salesforce as salesforce_metrics
-from health_pipeline.extract.period import Period
 from health_pipeline.partitions import MONTHLY, period_label
-from health_pipeline.resources.config import PipelineConfigResource
-from health_pipeline.resources.intercom import IntercomResource
-from health_pipeline.resources.jira import JiraResource
-from health_pipeline.resources.looker import LookerResource
-from health_pipeline.resources.salesforce import SalesforceResource
-from health_pipeline.scoring.catalogue import METRIC_CATALOGUE
-from health_pipeline.sources.intercom import extract_intercom
-from health_pipeline.sources.jira import extract_jira
-from health_pipeline.sources.looker import extract_looker
-from health_pipeline.resources.errors import SourceError
-from health_pipeline.sources.result import SourceResult
-from health_pipeline.sources.salesforce import extract_salesforce
+from health_pipeline.scoring.catalogue import ID_COLUMN, METRIC_CATALOGUE
+from health_pipeline.settings.resource import PipelineConfigResource
+from health_pipeline.sources.common.errors import SourceError
+from health_pipeline.sources.common.period import Period
+from health_pipeline.sources.common.result import SourceResult
+from health_pipeline.sources.intercom import metrics as intercom_metrics
+from health_pipeline.sources.intercom.extract import extract_intercom
+from health_pipeline.sources.intercom.resource import IntercomResource
+from health_pipeline.sources.jira import metrics as jira_metrics
+from health_pipeline.sources.jira.extract import extract_jira
+from health_pipeline.sources.jira.resource import JiraResource
+from health_pipeline.sources.looker import metrics as looker_metrics
+from health_pipeline.sources.looker.extract import extract_looker
+from health_pipeline.sources.looker.resource import LookerResource
+from health_pipeline.sources.registry import BY_KEY
+from health_pipeline.sources.salesforce import metrics as salesforce_metrics
+from health_pipeline.sources.salesforce.extract import extract_salesforce
+from health_pipeline.sources.salesforce.resource import SalesforceResource
 
 
 def metric_descriptions() -> dict[str, str]:
@@ -38,7 +39,7 @@ def metric_descriptions() -> dict[str, str]:
 
 def _keys(mapping: pd.DataFrame, column: str) -> list[tuple[str, Any]]:
     """(salesforce_account_id, source key) pairs in mapping order."""
-    return list(zip(mapping["salesforce_account_id"], mapping[column]))
+    return list(zip(mapping[ID_COLUMN], mapping[column]))
 
 
 def _finish(context: dg.AssetExecutionContext, extraction: Callable[[], SourceResult]) -> dg.Output[pd.DataFrame]:
@@ -62,8 +63,9 @@ def _finish(context: dg.AssetExecutionContext, extraction: Callable[[], SourceRe
     return dg.Output(result.frame, metadata=source_metadata(result, metric_descriptions()))
 
 
-def _source_asset(name: str, vendor: str, metrics: tuple[str, ...]) -> Any:
-    """The shared decorator of a source asset."""
+def _source_asset(vendor: str, metrics: tuple[str, ...]) -> Any:
+    """The shared decorator of a source asset (name and pool from the vendor registry)."""
+    name = BY_KEY[vendor].asset_name
     return dg.asset(
         name=name,
         partitions_def=MONTHLY,
@@ -71,13 +73,13 @@ def _source_asset(name: str, vendor: str, metrics: tuple[str, ...]) -> Any:
         kinds={vendor, "pandas"},
         owners=["team:data"],
         tags={"vendor": vendor},
-        op_tags={"health_pipeline/vendor": vendor},
+        pool=vendor,
         dagster_type=metric_frame_type(f"{name}_frame", metrics),
         code_version="1",
     )
 
 
-@_source_asset("intercom_support_metrics", "intercom", intercom_metrics.METRICS)
+@_source_asset("intercom", intercom_metrics.METRICS)
 def intercom_support_metrics(context: dg.AssetExecutionContext, account_mapping: pd.DataFrame,
                              intercom: IntercomResource) -> dg.Output[pd.DataFrame]:
     """Support metrics per account from the month's Intercom conversations (one search stream)."""
@@ -86,7 +88,7 @@ def intercom_support_metrics(context: dg.AssetExecutionContext, account_mapping:
     return _finish(context, lambda: extract_intercom(intercom, period, keys, context.log.warning))
 
 
-@_source_asset("jira_bug_metrics", "jira", jira_metrics.METRICS)
+@_source_asset("jira", jira_metrics.METRICS)
 def jira_bug_metrics(context: dg.AssetExecutionContext, account_mapping: pd.DataFrame,
                      jira: JiraResource) -> dg.Output[pd.DataFrame]:
     """Bug metrics per account from the configured Jira projects (one JQL stream)."""
@@ -95,7 +97,7 @@ def jira_bug_metrics(context: dg.AssetExecutionContext, account_mapping: pd.Data
     return _finish(context, lambda: extract_jira(jira, period, keys, context.log.warning))
 
 
-@_source_asset("looker_adoption_metrics", "looker", looker_metrics.METRICS)
+@_source_asset("looker", looker_metrics.METRICS)
 def looker_adoption_metrics(context: dg.AssetExecutionContext, account_mapping: pd.DataFrame,
                             looker: LookerResource, pipeline_config: PipelineConfigResource) -> dg.Output[pd.DataFrame]:
     """Adoption metrics and platform value per account from Looker (three inline queries for the month, one login)."""
@@ -109,12 +111,12 @@ def looker_adoption_metrics(context: dg.AssetExecutionContext, account_mapping: 
     ))
 
 
-@_source_asset("salesforce_account_metrics", "salesforce", salesforce_metrics.METRICS)
+@_source_asset("salesforce", salesforce_metrics.METRICS)
 def salesforce_account_metrics(context: dg.AssetExecutionContext, account_mapping: pd.DataFrame,
                                salesforce: SalesforceResource) -> dg.Output[pd.DataFrame]:
     """Financial, relationship and churn-signal metrics per account from Salesforce (one SOQL stream per object)."""
     period = Period.parse(period_label(context.partition_key))
-    ids = list(account_mapping["salesforce_account_id"])
+    ids = list(account_mapping[ID_COLUMN])
     return _finish(context, lambda: extract_salesforce(salesforce, period, ids, context.log.warning))
 
 

@@ -6,7 +6,7 @@ import os
 from datetime import date
 from pathlib import Path
 
-from health_pipeline.runs.summary import most_at_risk_lines, tier_lines
+from health_pipeline.commands.summary import most_at_risk_lines, tier_lines
 
 
 def last_complete_months(today: date, count: int = 3) -> list[str]:
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         os.environ.update(sandbox.env())
         os.environ.setdefault("HEALTH_PIPELINE_DRY_RUN", "true")
         os.environ["HEALTH_PIPELINE_OUTPUT_DIR"] = args.output_dir
-        from health_pipeline.runs.materialise import materialise_month, project_instance
+        from health_pipeline.commands.materialise import materialise_month, project_instance
 
         instance = project_instance()
         results = [materialise_month(period, instance) for period in months]

@@ -9,9 +9,9 @@ from typing import Iterator
 @contextlib.contextmanager
 def readable_errors() -> Iterator[None]:
     """Print a configuration, profile or source error as text and exit 1, instead of a traceback."""
-    from health_pipeline.profiles import ProfileError
-    from health_pipeline.resources.errors import SourceError
+    from health_pipeline.deployment.errors import ProfileError
     from health_pipeline.settings import ConfigError
+    from health_pipeline.sources.common.errors import SourceError
 
     try:
         yield

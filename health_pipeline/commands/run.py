@@ -5,7 +5,7 @@ import argparse
 import os
 import re
 
-from health_pipeline.runs.summary import most_at_risk_lines, tier_lines
+from health_pipeline.commands.summary import most_at_risk_lines, tier_lines
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         from health_pipeline.settings import default_config_dir, load_config
 
         load_config(default_config_dir())  # every configuration problem at once, before anything runs
-        from health_pipeline.runs.materialise import materialise_month, project_instance
+        from health_pipeline.commands.materialise import materialise_month, project_instance
 
         month = materialise_month(args.period, project_instance())
     if not month.success:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import threading
-from pathlib import Path
 
 from health_pipeline.sandbox.runner import Sandbox
 

@@ -8,6 +8,8 @@ from typing import Any
 
 import pandas as pd
 
+from health_pipeline.scoring.catalogue import ID_COLUMN
+
 SOBJECT = "Health_Score__c"
 EXTERNAL_ID = "Health_Score_Key__c"
 NAME_LENGTH = 80
@@ -15,7 +17,7 @@ TOP_RISK_FACTORS_LENGTH = 255
 
 # Health_Score__c field -> column of the account_health_scores frame
 FIELD_COLUMNS: dict[str, str] = {
-    "Account__c": "salesforce_account_id",
+    "Account__c": ID_COLUMN,
     "Period__c": "period",
     "Health_Score__c": "health_score",
     "Churn_Risk_Score__c": "churn_risk",
@@ -105,7 +107,7 @@ def health_score_records(scores: pd.DataFrame, scored_at: datetime) -> list[dict
         values = {field: plain_value(cell) for field, cell in zip(FIELD_COLUMNS, row)}
         account, period = _text(values["Account__c"]), _text(values["Period__c"])
         if account is None or period is None:
-            raise ValueError(f"scores row {position} has no salesforce_account_id or period")
+            raise ValueError(f"scores row {position} has no {ID_COLUMN} or period")
         for field in ("Tier__c", "Modifier_Applied__c", "Top_Risk_Factors__c"):
             values[field] = _text(values[field])
         if values["Top_Risk_Factors__c"] is not None:

@@ -11,7 +11,7 @@ from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError, SalesforceOperationError
 
 from health_pipeline.delivery.records import EXTERNAL_ID, SOBJECT
-from health_pipeline.resources.errors import SourceError, short_body
+from health_pipeline.sources.common.errors import SourceError, short_body
 
 SOURCE = "Salesforce"
 MAX_COLLECTION_SIZE = 200

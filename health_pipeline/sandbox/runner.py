@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from health_pipeline.sandbox.fixtures import load_fixture_dir
-from health_pipeline.sandbox.intercom import IntercomEmulator
-from health_pipeline.sandbox.jira import JiraEmulator
-from health_pipeline.sandbox.looker import LookerEmulator
-from health_pipeline.sandbox.salesforce import SalesforceEmulator
-from health_pipeline.sandbox.server import EmulatorServer
-from health_pipeline.sandbox.tls import SandboxTLS
-from health_pipeline.sandbox.world import World
+from health_pipeline.sandbox.intercom.emulator import IntercomEmulator
+from health_pipeline.sandbox.jira.emulator import JiraEmulator
+from health_pipeline.sandbox.looker.emulator import LookerEmulator
+from health_pipeline.sandbox.salesforce.emulator import SalesforceEmulator
+from health_pipeline.sandbox.server.emulator import EmulatorServer
+from health_pipeline.sandbox.server.tls import SandboxTLS
+from health_pipeline.sandbox.world.fixtures import load_fixture_dir
+from health_pipeline.sandbox.world.synthetic import World
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ No Dagster, no I/O: numpy, pandas and the standard library only. Every rule is w
 array function (``*_array``) that `score_accounts` uses on a whole month of accounts; the scalar
 functions below are thin wrappers over the same array functions, so both paths agree exactly.
 """
-from health_pipeline.scoring.catalogue import DIMENSIONS, METRIC_CATALOGUE, SEGMENTS, MetricInfo
+from health_pipeline.scoring.catalogue import DIMENSIONS, ID_COLUMN, METRIC_CATALOGUE, SEGMENTS, MetricInfo
 from health_pipeline.scoring.composite import ChurnRisk, compute_churn_risk, compute_health_score
 from health_pipeline.scoring.config_types import DimensionConfig, ScoringConfig, Threshold
 from health_pipeline.scoring.dimensions import DimensionScore, score_dimension
@@ -16,6 +16,7 @@ from health_pipeline.scoring.tiers import TIERS, classify_tier, publish_score
 
 __all__ = [
     "DIMENSIONS",
+    "ID_COLUMN",
     "METRIC_CATALOGUE",
     "SEGMENTS",
     "TIERS",

@@ -5,9 +5,10 @@ from typing import Iterable
 
 import pandas as pd
 
+from health_pipeline.scoring.catalogue import ID_COLUMN
 from health_pipeline.scoring.tiers import classify_tier
 
-ID = "salesforce_account_id"
+ID = ID_COLUMN
 
 
 def assemble_metrics(mapping: pd.DataFrame, sources: Iterable[pd.DataFrame]) -> pd.DataFrame:

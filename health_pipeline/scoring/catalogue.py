@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The account key of every frame, CSV and record: the Salesforce Account ID (15 characters).
+ID_COLUMN = "salesforce_account_id"
 SEGMENTS: tuple[str, ...] = ("paid", "standard")
 DIMENSIONS: tuple[str, ...] = ("support", "financial", "adoption", "relationship")
 

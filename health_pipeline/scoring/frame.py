@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from health_pipeline.scoring.catalogue import ID_COLUMN
 from health_pipeline.scoring.composite import churn_risk_array, health_score_array
 from health_pipeline.scoring.config_types import ScoringConfig
 from health_pipeline.scoring.dimensions import weighted_mean_array
@@ -15,7 +16,7 @@ from health_pipeline.scoring.qualitative import MODIFIERS, cap_array
 from health_pipeline.scoring.risk import RISK_FACTOR_COUNT, points_lost_array, top_factors_array
 from health_pipeline.scoring.tiers import publish_array, tier_array
 
-ID, SEGMENT, PLATFORM = "salesforce_account_id", "segment", "platform_value"
+ID, SEGMENT, PLATFORM = ID_COLUMN, "segment", "platform_value"
 CRITICAL, MODERATE = "critical_signals", "moderate_signals"
 RISK_FACTOR_COLUMNS = tuple(f"risk_factor_{rank}" for rank in range(1, RISK_FACTOR_COUNT + 1))
 

@@ -6,11 +6,11 @@ from typing import Iterator
 
 import pytest
 
-from health_pipeline.resources.salesforce import SalesforceClient, SalesforceResource
-from health_pipeline.sandbox.salesforce import SalesforceEmulator
-from health_pipeline.sandbox.salesforce_values import make_id
-from health_pipeline.sandbox.server import EmulatorServer
-from health_pipeline.sandbox.tls import SandboxTLS
+from health_pipeline.sandbox.salesforce.emulator import SalesforceEmulator
+from health_pipeline.sandbox.salesforce.values import make_id
+from health_pipeline.sandbox.server.emulator import EmulatorServer
+from health_pipeline.sandbox.server.tls import SandboxTLS
+from health_pipeline.sources.salesforce.resource import SalesforceClient, SalesforceResource
 
 USERNAME, PASSWORD, TOKEN = "sink@alliants.example", "s3cret-pa55", "TOK3N"
 ACCOUNT_COUNT = 460

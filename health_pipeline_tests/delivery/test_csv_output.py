@@ -11,7 +11,11 @@ import pandas as pd
 import pytest
 
 from health_pipeline.delivery.csv_output import (
-    dry_run_path, failed_records_path, safe_cell, write_csv_atomically, write_failed_records,
+    dry_run_path,
+    failed_records_path,
+    safe_cell,
+    write_csv_atomically,
+    write_failed_records,
 )
 
 

@@ -15,10 +15,10 @@ import pytest
 
 from health_pipeline.assets.delivery import salesforce_health_scores
 from health_pipeline.delivery.records import EXTERNAL_ID
+from health_pipeline.delivery.sink_resource import HealthScoreSinkResource
 from health_pipeline.partitions import MONTHLY
-from health_pipeline.resources.salesforce import SalesforceResource
-from health_pipeline.resources.sink import HealthScoreSinkResource
-from health_pipeline.settings_pipeline import DeliverySettings
+from health_pipeline.settings.pipeline import DeliverySettings
+from health_pipeline.sources.salesforce.resource import SalesforceResource
 from health_pipeline_tests.delivery.conftest import ACCOUNT_IDS, Org
 from health_pipeline_tests.delivery.frames import scores_frame
 

@@ -11,10 +11,13 @@ import pytest
 
 from health_pipeline.delivery.records import EXTERNAL_ID, health_score_records
 from health_pipeline.delivery.salesforce_writer import (
-    BULK_NULL, bulk_row, parse_bulk_error, upsert_health_scores,
+    BULK_NULL,
+    bulk_row,
+    parse_bulk_error,
+    upsert_health_scores,
 )
-from health_pipeline.resources.errors import SourceError
-from health_pipeline.sandbox.salesforce import BULK_CREATE, COLLECTION_UPSERT
+from health_pipeline.sandbox.salesforce.emulator import BULK_CREATE, COLLECTION_UPSERT
+from health_pipeline.sources.common.errors import SourceError
 from health_pipeline_tests.delivery.conftest import ACCOUNT_IDS, MISSING_ACCOUNT, PASSWORD, TOKEN, Org
 from health_pipeline_tests.delivery.frames import scores_frame
 

@@ -12,10 +12,10 @@ import dagster as dg
 import pytest
 
 from health_pipeline.definitions import ASSETS
-from health_pipeline.profiles import resources_for_profile
-from health_pipeline.resources.salesforce import SalesforceResource
+from health_pipeline.deployment.profiles import resources_for_profile
 from health_pipeline.sandbox.runner import Sandbox
-from health_pipeline.sandbox.server import Emulator, EmulatorServer, Request, Response, text_response
+from health_pipeline.sandbox.server.emulator import Emulator, EmulatorServer, Request, Response, text_response
+from health_pipeline.sources.salesforce.resource import SalesforceResource
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PARTITION, PERIOD = "2026-10-01", "2026-10"

@@ -12,11 +12,12 @@ from typing import Iterator
 import dagster as dg
 import pytest
 
-from health_pipeline.alerts import AlertResource
-from health_pipeline.automation import MONTHLY_JOB_NAME, monthly_health_score_job, report_failed_runs
+from health_pipeline.automation.failure_reports import AlertResource
+from health_pipeline.automation.job import MONTHLY_JOB_NAME, monthly_health_score_job
+from health_pipeline.automation.sensors import report_failed_runs
 from health_pipeline.definitions import ASSETS
-from health_pipeline.resources.jira import JiraResource
 from health_pipeline.sandbox.runner import Sandbox
+from health_pipeline.sources.jira.resource import JiraResource
 from health_pipeline_tests.graph.conftest import PARTITION, Profile, set_profile_env
 
 FAILED_STEP = "jira_bug_metrics"

@@ -14,10 +14,10 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from health_pipeline.sandbox.fixtures import FixtureData
 from health_pipeline.sandbox.runner import Sandbox
-from health_pipeline.sandbox.world import World
-from health_pipeline.sandbox.world_data import LOOKER_VIEWS
+from health_pipeline.sandbox.world.data import LOOKER_VIEWS
+from health_pipeline.sandbox.world.fixtures import FixtureData
+from health_pipeline.sandbox.world.synthetic import World
 from health_pipeline_tests.graph.conftest import PERIOD, Profile, mapped_account_ids, read_csv, set_profile_env
 
 SINK = "salesforce_health_scores"

@@ -8,9 +8,10 @@ from datetime import datetime, timezone
 import dagster as dg
 import pytest
 
-from health_pipeline.automation import MONTHLY_JOB_NAME, build_monthly_schedule, monthly_health_score_job
+from health_pipeline.automation.job import MONTHLY_JOB_NAME, monthly_health_score_job
+from health_pipeline.automation.schedule import build_monthly_schedule
 from health_pipeline.definitions import ASSETS
-from health_pipeline.profiles import resources_for_profile
+from health_pipeline.deployment.profiles import resources_for_profile
 
 # Evaluating a schedule built by build_schedule_from_partitioned_job calls Dagster's own deprecated
 # JobDefinition.run_request_for_partition (1.13); like the build-time warning filtered in pyproject.toml, it is

@@ -22,7 +22,7 @@ from typing import Any, Iterator
 import pytest
 import requests
 
-from health_pipeline.automation import MONTHLY_JOB_NAME
+from health_pipeline.automation.job import MONTHLY_JOB_NAME
 from health_pipeline.sandbox.runner import Sandbox
 from health_pipeline_tests.graph.conftest import PARTITION, PERIOD, PROFILE_VARIABLES, REPO_ROOT, read_csv
 

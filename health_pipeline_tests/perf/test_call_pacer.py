@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from health_pipeline.resources.http import CallPacer, build_http_session
+from health_pipeline.sources.common.http import CallPacer, build_http_session
 
 
 class FakeClock:

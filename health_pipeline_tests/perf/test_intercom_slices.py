@@ -9,11 +9,11 @@ from typing import Any, Callable, Iterator
 import pandas as pd
 import pytest
 
-from health_pipeline.extract.intercom import MAX_PER_PAGE, build_conversation_search
-from health_pipeline.extract.period import Period
-from health_pipeline.resources.errors import SourceError
-from health_pipeline.resources.intercom import plan_slices, slice_windows, window_search
-from health_pipeline.sources.intercom import extract_intercom
+from health_pipeline.sources.common.errors import SourceError
+from health_pipeline.sources.common.period import Period
+from health_pipeline.sources.intercom.extract import extract_intercom
+from health_pipeline.sources.intercom.metrics import MAX_PER_PAGE, build_conversation_search
+from health_pipeline.sources.intercom.resource import plan_slices, slice_windows, window_search
 from health_pipeline_tests.conftest import source_resources
 
 PERIOD = Period(2025, 6)

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from health_pipeline.sources.looker import _lines
+from health_pipeline.sources.looker.extract import _lines
 
 
 @pytest.mark.parametrize("text", [

@@ -6,10 +6,10 @@ import math
 
 import pytest
 
-from health_pipeline.extract import looker as pure
-from health_pipeline.extract.period import Period
-from health_pipeline.resources.errors import SourceError
-from health_pipeline.sources.looker import extract_looker
+from health_pipeline.sources.common.errors import SourceError
+from health_pipeline.sources.common.period import Period
+from health_pipeline.sources.looker import metrics as pure
+from health_pipeline.sources.looker.extract import extract_looker
 from health_pipeline_tests.conftest import source_resources
 
 PERIOD = Period(2025, 6)

@@ -7,9 +7,9 @@ import math
 import pandas as pd
 import pytest
 
-from health_pipeline.extract.period import Period
-from health_pipeline.extract.salesforce import soql_queries
-from health_pipeline.sources.salesforce import extract_salesforce
+from health_pipeline.sources.common.period import Period
+from health_pipeline.sources.salesforce.extract import extract_salesforce
+from health_pipeline.sources.salesforce.metrics import soql_queries
 from health_pipeline_tests.conftest import source_resources
 
 PERIOD = Period(2025, 6)
@@ -24,7 +24,7 @@ def account_ids(sandbox) -> list[str]:
 
 
 def matching(sandbox, soql: str) -> int:
-    from health_pipeline.sandbox.salesforce_query import BoundQuery
+    from health_pipeline.sandbox.salesforce.query import BoundQuery
     store = sandbox.salesforce.store
     bound = BoundQuery(soql, store.phase2)
     return len(bound.run(store.records(bound.sobject.name)))

@@ -15,8 +15,8 @@ from moto.server import ThreadedMotoServer
 
 from health_pipeline.assets.export import export_assets, health_scores_parquet_export
 from health_pipeline.definitions import build_definitions
-from health_pipeline.production_settings import SECRET_KEYS, SETTING_KEYS
 from health_pipeline.sandbox.runner import Sandbox
+from health_pipeline.sources.registry import SECRET_KEYS, SETTING_KEYS
 
 BUCKET = "health-pipeline-test"
 SECRET_NAME = "health-pipeline/vendors"

@@ -1,22 +1,22 @@
 """The deployment files agree with Dagster and with each other: deploy/dagster.yaml and deploy/ecs/dagster.yaml are valid
-instance configs (dagster's own schema) with PostgreSQL storage and one run-queue limit per vendor the source assets
-tag, exactly the run tags of production_tags; the ECS file's EcsRunLauncher and S3ComputeLogManager build from their
-config; the Helm values carry the same limits, the same code location module and the psycopg2 scheme; the
+instance configs (dagster's own schema) with PostgreSQL storage and vendor pools counted per run, every source asset
+in its vendor's pool; the ECS file's EcsRunLauncher and S3ComputeLogManager build from their config; the Helm values
+carry the same run limit, the same code location module and the psycopg2 scheme; the
 Dockerfile serves that module from python:3.11-slim.
 """
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 import yaml
 from dagster._core.instance.config import dagster_instance_config
 from dagster._serdes.config_class import ConfigurableClassData
 
 from health_pipeline.assets.sources import SOURCE_ASSETS
-from health_pipeline.production_tags import VENDOR_OP_TAG, vendor_run_tags, vendors_of
+from health_pipeline.sources.registry import POOL_LIMITS, VENDORS
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
@@ -27,36 +27,32 @@ def load(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def limits(entries: list[dict]) -> dict[tuple[str, str], int]:
-    """(key, value) -> limit of a list of tag concurrency limits."""
-    return {(entry["key"], entry["value"]): entry["limit"] for entry in entries}
-
-
 def code_location_module() -> str:
     """The module the project declares as its code location (pyproject.toml)."""
     return tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["dagster"]["module_name"]
 
 
-def test_every_source_asset_names_its_vendor_and_each_vendor_has_a_run_tag():
-    assert vendors_of(SOURCE_ASSETS) == ["intercom", "jira", "looker", "salesforce"]
-    assert all(VENDOR_OP_TAG in asset.op.tags for asset in SOURCE_ASSETS)
-    assert vendor_run_tags(SOURCE_ASSETS) == {f"health_pipeline/calls-{vendor}": "true" for vendor in vendors_of(SOURCE_ASSETS)}
+def test_every_source_asset_runs_in_its_vendors_pool_and_every_pool_has_a_limit():
+    pools = {asset.key.to_user_string(): asset.op.pool for asset in SOURCE_ASSETS}
+    assert pools == {vendor.asset_name: vendor.key for vendor in VENDORS}
+    assert set(POOL_LIMITS) == set(pools.values()) and all(limit >= 1 for limit in POOL_LIMITS.values())
 
 
 @pytest.mark.parametrize("directory", [DEPLOY, DEPLOY / "ecs"], ids=["base", "ecs"])
-def test_instance_config_is_valid_postgres_with_one_limit_per_vendor(directory):
+def test_instance_config_is_valid_postgres_with_pools_counted_per_run(directory):
     config, _ = dagster_instance_config(str(directory))
     db = config["storage"]["postgres"]["postgres_db"]
     assert {db[name]["env"] for name in ("hostname", "port", "db_name", "username", "password")} == {
         "DAGSTER_POSTGRES_HOST", "DAGSTER_POSTGRES_PORT", "DAGSTER_POSTGRES_DB", "DAGSTER_POSTGRES_USER",
         "DAGSTER_POSTGRES_PASSWORD"}
     assert db["scheme"] == "postgresql+psycopg2"
-    assert set(limits(config["run_queue"]["tag_concurrency_limits"])) == set(vendor_run_tags(SOURCE_ASSETS).items())
+    assert config["concurrency"]["pools"] == {"granularity": "run", "default_limit": 1}
+    assert "run_queue" not in config  # one place for concurrency: the `concurrency` section
 
 
 def test_the_ecs_file_is_the_base_file_plus_launcher_and_compute_logs():
     base, ecs = load(DEPLOY / "dagster.yaml"), load(DEPLOY / "ecs" / "dagster.yaml")
-    assert (ecs["storage"], ecs["run_queue"]) == (base["storage"], base["run_queue"])
+    assert (ecs["storage"], ecs["concurrency"]) == (base["storage"], base["concurrency"])
     assert set(ecs) - set(base) == {"run_launcher", "compute_logs"}
 
 
@@ -70,7 +66,6 @@ def test_the_ecs_launcher_and_compute_log_manager_build_from_their_config(monkey
     assert type(launcher).__name__ == "EcsRunLauncher"
     assert launcher.secrets_tags == []  # only the PostgreSQL password is mounted, not every "dagster"-tagged secret
     assert [secret["name"] for secret in launcher.secrets] == ["DAGSTER_POSTGRES_PASSWORD"]
-    assert sorted(launcher.propagate_tags["allow_list"]) == sorted(vendor_run_tags(SOURCE_ASSETS))
     logs = ecs["compute_logs"]
     manager = ConfigurableClassData(logs["module"], logs["class"], yaml.safe_dump(logs["config"])).rehydrate(object)
     assert type(manager).__name__ == "S3ComputeLogManager"
@@ -79,9 +74,8 @@ def test_the_ecs_launcher_and_compute_log_manager_build_from_their_config(monkey
 def test_helm_values_match_the_instance_config_the_module_and_the_scheme():
     values = load(DEPLOY / "helm" / "values.yaml")
     queued = values["dagsterDaemon"]["runCoordinator"]["config"]["queuedRunCoordinator"]
-    run_queue = load(DEPLOY / "dagster.yaml")["run_queue"]
-    assert limits(queued["tagConcurrencyLimits"]) == limits(run_queue["tag_concurrency_limits"])
-    assert queued["maxConcurrentRuns"] == run_queue["max_concurrent_runs"]
+    runs = load(DEPLOY / "dagster.yaml")["concurrency"]["runs"]
+    assert queued["maxConcurrentRuns"] == runs["max_concurrent_runs"]
     [deployment] = values["dagster-user-deployments"]["deployments"]
     assert deployment["dagsterApiGrpcArgs"] == ["-m", code_location_module()]
     assert values["runLauncher"]["type"] == "K8sRunLauncher"

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from health_pipeline.assets.export import export_assets, health_scores_parquet_export
+from health_pipeline.delivery.parquet_export import ParquetExportResource, relative_key
 from health_pipeline.partitions import MONTHLY
-from health_pipeline.resources.export import ParquetExportResource, relative_key
 from health_pipeline_tests.production.conftest import BUCKET
 
 

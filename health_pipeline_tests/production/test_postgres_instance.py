@@ -1,7 +1,7 @@
 """A month on a Dagster instance stored in a real PostgreSQL server, built from deploy/dagster.yaml itself (dagster-postgres
 run, event-log and schedule storage, credentials from DAGSTER_POSTGRES_* variables): the production profile's month
 runs on it, and the run, its materialisations and the month's materialised partitions read back from that instance;
-the instance's run coordinator is the QueuedRunCoordinator carrying the per-vendor tag limits.
+the instance's run coordinator is the QueuedRunCoordinator, counting the vendor pools per run with the registry's limits.
 
 Needs a server: set HEALTH_PIPELINE_TEST_POSTGRES_URL=postgresql://USER:PASSWORD@HOST:PORT/DB (a throwaway database;
 .ci/run starts one). Without it the test is skipped.
@@ -16,8 +16,8 @@ from urllib.parse import unquote, urlparse
 import dagster as dg
 import pytest
 
-from health_pipeline.assets.sources import SOURCE_ASSETS
-from health_pipeline.production_tags import vendor_run_tags
+from health_pipeline.automation.pools import apply_pool_limits
+from health_pipeline.sources.registry import POOL_LIMITS
 from health_pipeline_tests.production.conftest import PARTITION, definitions_with_export, production_environ
 
 POSTGRES_URL_ENV = "HEALTH_PIPELINE_TEST_POSTGRES_URL"
@@ -78,7 +78,9 @@ def test_a_month_runs_on_the_postgres_instance_and_reads_back(postgres_instance,
     assert latest.asset_materialization.metadata["dagster/row_count"].value == 200
 
 
-def test_the_instance_queues_runs_with_the_per_vendor_limits(postgres_instance):
+def test_the_instance_queues_runs_with_the_per_vendor_pool_limits(postgres_instance):
     assert type(postgres_instance.run_coordinator).__name__ == "QueuedRunCoordinator"
-    limits = postgres_instance.get_concurrency_config().run_queue_config.tag_concurrency_limits
-    assert {(limit["key"], limit["value"]) for limit in limits} == set(vendor_run_tags(SOURCE_ASSETS).items())
+    assert postgres_instance.get_concurrency_config().pool_config.pool_granularity.value == "run"
+    apply_pool_limits(postgres_instance)
+    limits = {limit.name: limit.limit for limit in postgres_instance.event_log_storage.get_pool_limits()}
+    assert {pool: limits[pool] for pool in POOL_LIMITS} == POOL_LIMITS

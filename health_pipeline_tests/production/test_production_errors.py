@@ -15,11 +15,11 @@ import dagster as dg
 import pytest
 
 from health_pipeline.definitions import build_definitions
-from health_pipeline.production import production_resources
-from health_pipeline.production_sources import SecretBackedSource
-from health_pipeline.profiles import ProfileError
-from health_pipeline.resources.intercom import IntercomResource
-from health_pipeline.resources.looker import LookerResource
+from health_pipeline.deployment.errors import ProfileError
+from health_pipeline.deployment.production import production_resources
+from health_pipeline.deployment.secret_sources import SecretBackedSource
+from health_pipeline.sources.intercom.resource import IntercomResource
+from health_pipeline.sources.looker.resource import LookerResource
 
 
 def load_error(env: dict[str, str]) -> str:

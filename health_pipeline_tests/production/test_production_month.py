@@ -17,9 +17,10 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from health_pipeline.production_settings import SECRET_KEYS, SETTING_KEYS
-from health_pipeline.production_sources import SecretBackedSource, source_from_values
+from health_pipeline.deployment.secret_sources import SecretBackedSource
 from health_pipeline.settings import MAPPING_FILE, default_config_dir, load_account_mapping
+from health_pipeline.sources.factory import source_resource
+from health_pipeline.sources.registry import SECRET_KEYS, SETTING_KEYS
 from health_pipeline_tests.conftest import sandbox_secrets
 from health_pipeline_tests.production.conftest import BUCKET, PARTITION, definitions_with_export, production_environ
 
@@ -96,7 +97,7 @@ def test_credentials_came_from_the_secret_and_reached_the_vendors(month):
 def test_delivery_is_live_and_the_scores_are_in_salesforce(month, vendor_secret):
     [event] = month.result.asset_materializations_for_node("salesforce_health_scores")
     assert (event.metadata["dry_run"].value, event.metadata["failed"].value) == (False, 0)
-    client = source_from_values("salesforce", vendor_secret).open_client()
+    client = source_resource("salesforce", vendor_secret, secrets_as_env=False).open_client()
     records = client.sf.query_all("SELECT Id, Period__c FROM Health_Score__c WHERE Period__c = '2026-10'")["records"]
     assert len(records) == 200
 

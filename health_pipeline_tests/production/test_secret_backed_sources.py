@@ -1,4 +1,4 @@
-"""The secret-backed vendor resources: built from the same keys, they equal what resources/factory.py builds from
+"""The secret-backed vendor resources: built from the same keys, they equal what sources/factory.py builds from
 environment variables (so the two credential paths cannot drift apart), their config holds only the secret's name
 and non-secret settings, and when a run initialises one the asset receives the ordinary vendor resource with the
 secret's credentials (read from the moto server).
@@ -8,13 +8,13 @@ from __future__ import annotations
 import dagster as dg
 import pytest
 
-from health_pipeline.production_settings import REQUIRED_KEYS, SECRET_KEYS, SETTING_KEYS
-from health_pipeline.production_sources import SOURCE_FIELDS, SecretBackedSource, source_from_values, vendor_keys
-from health_pipeline.resources.factory import build_source_resources
-from health_pipeline.resources.intercom import IntercomResource
+from health_pipeline.deployment.secret_sources import SecretBackedSource
+from health_pipeline.sources.factory import RESOURCE_CLASS, build_source_resources, source_resource
+from health_pipeline.sources.intercom.resource import IntercomResource
+from health_pipeline.sources.registry import BY_KEY, SECRET_KEYS, SETTING_KEYS, VENDOR_KEYS
 from health_pipeline_tests.production.conftest import SECRET_NAME
 
-VENDORS = ("intercom", "jira", "looker", "salesforce")
+VENDORS = VENDOR_KEYS
 
 
 def field_values(resource: dg.ConfigurableResource) -> dict:
@@ -30,14 +30,17 @@ def test_built_from_values_equals_the_environment_factory(vendor, vendor_secret,
     from_env = build_source_resources(env)[vendor]
     resolved = {name: (value.get_value() if isinstance(value, dg.EnvVar) else value)
                 for name, value in field_values(from_env).items()}
-    assert field_values(source_from_values(vendor, env)) == resolved
+    assert field_values(source_resource(vendor, env, secrets_as_env=False)) == resolved
 
 
 def test_every_key_is_either_a_secret_or_a_setting_and_every_required_key_is_read():
-    keys = {key for vendor in VENDORS for key in vendor_keys(vendor)}
+    keys = {key for vendor in VENDORS for key in BY_KEY[vendor].env_keys}
     assert keys == set(SECRET_KEYS) | set(SETTING_KEYS)
-    assert {key for keys in REQUIRED_KEYS.values() for key in keys} <= keys
-    assert set(SOURCE_FIELDS) == set(VENDORS)
+    assert {key for vendor in VENDORS for key in BY_KEY[vendor].required_keys} <= keys
+    assert set(RESOURCE_CLASS) == set(VENDORS)
+    for vendor in VENDORS:
+        fields = RESOURCE_CLASS[vendor].model_fields
+        assert all(key.field in fields for key in BY_KEY[vendor].env), vendor
 
 
 def test_a_run_hands_the_asset_the_vendor_resource_with_the_secrets_credentials(aws_endpoint, vendor_secret):

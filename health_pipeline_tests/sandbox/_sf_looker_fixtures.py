@@ -7,12 +7,12 @@ from typing import Any, Iterator
 
 from simple_salesforce import Salesforce
 
-from health_pipeline.resources.salesforce_session import build_salesforce_session
-from health_pipeline.sandbox.looker import LookerEmulator
-from health_pipeline.sandbox.salesforce import SalesforceEmulator
-from health_pipeline.sandbox.salesforce_values import to18
-from health_pipeline.sandbox.server import EmulatorServer
-from health_pipeline.sandbox.tls import SandboxTLS
+from health_pipeline.sandbox.looker.emulator import LookerEmulator
+from health_pipeline.sandbox.salesforce.emulator import SalesforceEmulator
+from health_pipeline.sandbox.salesforce.values import to18
+from health_pipeline.sandbox.server.emulator import EmulatorServer
+from health_pipeline.sandbox.server.tls import SandboxTLS
+from health_pipeline.sources.salesforce.session import build_salesforce_session
 
 SF_USERNAME = "integration@alliants.example"
 SF_PASSWORD = "pa55-w0rd&<x>"

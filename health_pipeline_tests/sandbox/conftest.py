@@ -5,10 +5,10 @@ from typing import Iterator
 
 import pytest
 
-from health_pipeline.sandbox.intercom import IntercomEmulator
-from health_pipeline.sandbox.jira import JiraEmulator
-from health_pipeline.sandbox.server import EmulatorServer
-from health_pipeline.sandbox.world import World
+from health_pipeline.sandbox.intercom.emulator import IntercomEmulator
+from health_pipeline.sandbox.jira.emulator import JiraEmulator
+from health_pipeline.sandbox.server.emulator import EmulatorServer
+from health_pipeline.sandbox.world.synthetic import World
 
 INTERCOM_TOKEN = "test-intercom-token"
 JIRA_EMAIL, JIRA_TOKEN = "bot@example.com", "test-jira-token"

@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 import requests
 
-from health_pipeline.sandbox.fixtures import FixtureData
-from health_pipeline.sandbox.intercom import IntercomEmulator
-from health_pipeline.sandbox.server import EmulatorServer
-from health_pipeline.sandbox.world_months import month_end, month_ordinal, month_start
+from health_pipeline.sandbox.intercom.emulator import IntercomEmulator
+from health_pipeline.sandbox.server.emulator import EmulatorServer
+from health_pipeline.sandbox.world.fixtures import FixtureData
+from health_pipeline.sandbox.world.months import month_end, month_ordinal, month_start
 from health_pipeline_tests.sandbox.conftest import INTERCOM_TOKEN
 
 T0 = 1_748_736_000  # 2025-06-01T00:00:00Z

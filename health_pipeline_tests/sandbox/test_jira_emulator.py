@@ -16,12 +16,12 @@ import numpy as np
 import pytest
 import requests
 
-from health_pipeline.extract.jira import build_bug_jql
-from health_pipeline.extract.period import Period
-from health_pipeline.sandbox.fixtures import FixtureData
-from health_pipeline.sandbox.jira import REMOVED_MESSAGE, UNAUTHENTICATED, JiraEmulator
-from health_pipeline.sandbox.jira_jql import JqlError, parse
-from health_pipeline.sandbox.server import EmulatorServer
+from health_pipeline.sandbox.jira.emulator import REMOVED_MESSAGE, UNAUTHENTICATED, JiraEmulator
+from health_pipeline.sandbox.jira.jql import JqlError, parse
+from health_pipeline.sandbox.server.emulator import EmulatorServer
+from health_pipeline.sandbox.world.fixtures import FixtureData
+from health_pipeline.sources.common.period import Period
+from health_pipeline.sources.jira.metrics import build_bug_jql
 from health_pipeline_tests.sandbox.conftest import JIRA_EMAIL, JIRA_TOKEN
 
 SEARCH = "/rest/api/3/search/jql"

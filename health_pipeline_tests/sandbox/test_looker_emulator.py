@@ -20,11 +20,21 @@ from looker_sdk import models40
 from looker_sdk.error import SDKError
 from looker_sdk.rtl.auth_token import AuthToken
 
-from health_pipeline.extract.looker import PlatformLookParser, adoption_queries, parse_feature_usage, parse_user_sessions
-from health_pipeline.extract.period import Period
-from health_pipeline.sandbox.looker import CREATE_QUERY, LOGIN, RUN_INLINE, RUN_LOOK, RUN_QUERY
-from health_pipeline_tests.sandbox._sf_looker_fixtures import (LOOKER_ID, LOOKER_SECRET, MemoryLookerData,
-                                                               looker_data, looker_sandbox)
+from health_pipeline.sandbox.looker.emulator import CREATE_QUERY, LOGIN, RUN_INLINE, RUN_LOOK, RUN_QUERY
+from health_pipeline.sources.common.period import Period
+from health_pipeline.sources.looker.metrics import (
+    PlatformLookParser,
+    adoption_queries,
+    parse_feature_usage,
+    parse_user_sessions,
+)
+from health_pipeline_tests.sandbox._sf_looker_fixtures import (
+    LOOKER_ID,
+    LOOKER_SECRET,
+    MemoryLookerData,
+    looker_data,
+    looker_sandbox,
+)
 
 FIELDS = ["user_sessions.account_id", "user_sessions.average_daily_active_users"]
 

@@ -16,9 +16,15 @@ import pytest
 from simple_salesforce import SalesforceExpiredSession, SalesforceMalformedRequest, SalesforceResourceNotFound
 from simple_salesforce.exceptions import SalesforceOperationError
 
-from health_pipeline.sandbox.salesforce import (BULK_CLOSE, BULK_CREATE, BULK_RESULTS, BULK_STATUS, BULK_UPLOAD,
-                                                 LOGIN)
-from health_pipeline.sandbox.tls import SandboxTLS
+from health_pipeline.sandbox.salesforce.emulator import (
+    BULK_CLOSE,
+    BULK_CREATE,
+    BULK_RESULTS,
+    BULK_STATUS,
+    BULK_UPLOAD,
+    LOGIN,
+)
+from health_pipeline.sandbox.server.tls import SandboxTLS
 from health_pipeline_tests.sandbox._sf_looker_fixtures import contract_records, salesforce_sandbox
 
 

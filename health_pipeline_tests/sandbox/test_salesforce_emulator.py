@@ -14,18 +14,27 @@ from datetime import datetime, timezone
 import certifi
 import pytest
 import requests
-from simple_salesforce import (SalesforceAuthenticationFailed, SalesforceGeneralError, SalesforceMalformedRequest,
-                               SalesforceRefusedRequest, SalesforceResourceNotFound)
+from simple_salesforce import (
+    SalesforceAuthenticationFailed,
+    SalesforceGeneralError,
+    SalesforceMalformedRequest,
+    SalesforceRefusedRequest,
+    SalesforceResourceNotFound,
+)
 from simple_salesforce.format import format_external_id, format_soql
 
-from health_pipeline.extract.period import Period
-from health_pipeline.extract.salesforce_soql import soql_queries
-from health_pipeline.resources.salesforce_session import build_salesforce_session
-from health_pipeline.sandbox.salesforce import LOGIN, QUERY, QUERY_MORE, SalesforceEmulator
-from health_pipeline.sandbox.salesforce_soql import BoolOp, InList, Not, SoqlError, parse
-from health_pipeline.sandbox.tls import SandboxTLS
-from health_pipeline_tests.sandbox._sf_looker_fixtures import (SF_PASSWORD, SF_TOKEN, contract_records,
-                                                               salesforce_sandbox)
+from health_pipeline.sandbox.salesforce.emulator import LOGIN, QUERY, QUERY_MORE, SalesforceEmulator
+from health_pipeline.sandbox.salesforce.soql import BoolOp, InList, Not, SoqlError, parse
+from health_pipeline.sandbox.server.tls import SandboxTLS
+from health_pipeline.sources.common.period import Period
+from health_pipeline.sources.salesforce.session import build_salesforce_session
+from health_pipeline.sources.salesforce.soql import soql_queries
+from health_pipeline_tests.sandbox._sf_looker_fixtures import (
+    SF_PASSWORD,
+    SF_TOKEN,
+    contract_records,
+    salesforce_sandbox,
+)
 
 
 @pytest.fixture(scope="module")

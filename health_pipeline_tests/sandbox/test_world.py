@@ -21,14 +21,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from health_pipeline.extract.intercom import IntercomAccumulator
-from health_pipeline.extract.jira import JiraBugAccumulator, JiraLink
-from health_pipeline.extract.period import Period
-from health_pipeline.sandbox.fixtures import FixtureData, FixtureError, load_fixture_dir
-from health_pipeline.sandbox.intercom_query import SearchEngine
-from health_pipeline.sandbox.world import MAPPING_COLUMNS, SandboxData, World, main
-from health_pipeline.sandbox.world_ids import salesforce_checksum
-from health_pipeline.sandbox.world_months import date_of, month_end, month_ordinal, month_start
+from health_pipeline.sandbox.intercom.search import SearchEngine
+from health_pipeline.sandbox.world.fixtures import FixtureData, FixtureError, load_fixture_dir
+from health_pipeline.sandbox.world.ids import salesforce_checksum
+from health_pipeline.sandbox.world.months import date_of, month_end, month_ordinal, month_start
+from health_pipeline.sandbox.world.synthetic import MAPPING_COLUMNS, SandboxData, World, main
+from health_pipeline.sources.common.period import Period
+from health_pipeline.sources.intercom.metrics import IntercomAccumulator
+from health_pipeline.sources.jira.metrics import JiraBugAccumulator, JiraLink
 
 REPO = Path(__file__).resolve().parents[2]
 SF_ID = re.compile(r"^[0-9A-Za-z]{18}$")

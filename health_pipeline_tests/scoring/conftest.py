@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from health_pipeline.scoring import DimensionConfig, ScoringConfig, Threshold
-from health_pipeline.settings_scoring import load_scoring_config
+from health_pipeline.settings.scoring import load_scoring_config
 
 REPO_CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
 

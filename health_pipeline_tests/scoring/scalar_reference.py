@@ -6,8 +6,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from health_pipeline.scoring import (
-    ScoringConfig, apply_qualitative_modifier, classify_tier, compute_churn_risk, compute_health_score,
-    metric_points_lost, normalise_metric, publish_score, score_dimension, top_risk_factors,
+    ScoringConfig,
+    apply_qualitative_modifier,
+    classify_tier,
+    compute_churn_risk,
+    compute_health_score,
+    metric_points_lost,
+    normalise_metric,
+    publish_score,
+    score_dimension,
+    top_risk_factors,
 )
 
 

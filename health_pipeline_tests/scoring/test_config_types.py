@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from health_pipeline.scoring import DimensionConfig, ScoringConfig, Threshold
+from health_pipeline.scoring import DimensionConfig, Threshold
 from health_pipeline_tests.scoring.conftest import example_config
 
 
@@ -81,7 +81,7 @@ def test_fingerprint_is_short_stable_and_sensitive(example):
 
 def test_fingerprint_is_the_same_in_another_process(shipped_scoring):
     code = (
-        "from health_pipeline.settings_scoring import load_scoring_config;"
+        "from health_pipeline.settings.scoring import load_scoring_config;"
         "from health_pipeline_tests.scoring.conftest import REPO_CONFIG_DIR;"
         "print(load_scoring_config(REPO_CONFIG_DIR, []).fingerprint())"
     )

@@ -7,7 +7,6 @@ import math
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from health_pipeline.scoring import ScoringConfig, score_accounts
 from health_pipeline_tests.scoring.scalar_reference import score_one

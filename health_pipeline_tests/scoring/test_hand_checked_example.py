@@ -7,8 +7,17 @@ import pandas as pd
 import pytest
 
 from health_pipeline.scoring import (
-    DimensionScore, apply_qualitative_modifier, classify_tier, compute_churn_risk, compute_health_score,
-    metric_points_lost, normalise_metric, publish_score, score_accounts, score_dimension, top_risk_factors,
+    DimensionScore,
+    apply_qualitative_modifier,
+    classify_tier,
+    compute_churn_risk,
+    compute_health_score,
+    metric_points_lost,
+    normalise_metric,
+    publish_score,
+    score_accounts,
+    score_dimension,
+    top_risk_factors,
 )
 
 RAW = {

@@ -8,7 +8,12 @@ import pandas as pd
 import pytest
 
 from health_pipeline.scoring import (
-    compute_churn_risk, compute_health_score, metric_points_lost, score_accounts, score_dimension, top_risk_factors,
+    compute_churn_risk,
+    compute_health_score,
+    metric_points_lost,
+    score_accounts,
+    score_dimension,
+    top_risk_factors,
 )
 
 

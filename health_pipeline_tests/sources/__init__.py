@@ -17,7 +17,7 @@ import pandas as pd
 
 from health_pipeline.assets.mapping import account_mapping
 from health_pipeline.assets.sources import SOURCE_ASSETS
-from health_pipeline.resources.config import PipelineConfigResource
+from health_pipeline.settings.resource import PipelineConfigResource
 
 ASSETS_BY_SOURCE = {asset.key.path[-1].split("_")[0]: asset for asset in SOURCE_ASSETS}
 ASSET_NAMES = {source: asset.key.path[-1] for source, asset in ASSETS_BY_SOURCE.items()}

@@ -15,12 +15,12 @@ from typing import Any
 
 import pytest
 
-from health_pipeline.extract.intercom import build_conversation_search
-from health_pipeline.extract.jira import MAX_RESULTS, build_bug_jql
-from health_pipeline.extract.period import Period
-from health_pipeline.extract.salesforce import soql_queries
 from health_pipeline.partitions import MONTHLY, period_label
 from health_pipeline.settings import load_account_mapping
+from health_pipeline.sources.common.period import Period
+from health_pipeline.sources.intercom.metrics import build_conversation_search
+from health_pipeline.sources.jira.metrics import MAX_RESULTS, build_bug_jql
+from health_pipeline.sources.salesforce.metrics import soql_queries
 from health_pipeline_tests.conftest import SHIPPED_CONFIG_DIR, source_resources
 from health_pipeline_tests.sources import MINI_PARTITION, materialize_sources, pages
 
@@ -33,7 +33,7 @@ def intercom_pages(sandbox, period: Period, resource: Any) -> tuple[int, int]:
     per_page = resource.per_page
     total = sandbox.intercom.engine.search(build_conversation_search(period)["query"], per_page, None).total_count
     try:  # the client splits a large month into concurrent time slices, at the cost of one probe page
-        from health_pipeline.resources.intercom import plan_slices, slice_windows, window_search
+        from health_pipeline.sources.intercom.resource import plan_slices, slice_windows, window_search
     except ImportError:  # a client with one search stream only
         return pages(total, per_page), total
     slices = plan_slices(total, per_page, resource.time_slices, resource.min_pages_per_slice)

@@ -14,8 +14,9 @@ import pytest
 
 from health_pipeline.assets.contracts import metric_frame_problems, metric_frame_type
 from health_pipeline.assets.sources import SOURCE_ASSETS
-from health_pipeline.extract import jira as jira_metrics
-from health_pipeline.extract.frame import ID_COLUMN, metrics_frame
+from health_pipeline.scoring.catalogue import ID_COLUMN
+from health_pipeline.sources.common.frame import metrics_frame
+from health_pipeline.sources.jira import metrics as jira_metrics
 
 METRICS = jira_metrics.METRICS
 JIRA_ASSET = next(asset for asset in SOURCE_ASSETS if asset.key.path[-1] == "jira_bug_metrics")

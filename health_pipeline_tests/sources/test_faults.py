@@ -14,11 +14,11 @@ import logging
 
 import pytest
 
-from health_pipeline.extract import intercom as intercom_metrics
-from health_pipeline.extract import jira as jira_metrics
-from health_pipeline.extract import looker as looker_metrics
-from health_pipeline.extract import salesforce as salesforce_metrics
-from health_pipeline.resources.salesforce import SalesforceResource
+from health_pipeline.sources.intercom import metrics as intercom_metrics
+from health_pipeline.sources.jira import metrics as jira_metrics
+from health_pipeline.sources.looker import metrics as looker_metrics
+from health_pipeline.sources.salesforce import metrics as salesforce_metrics
+from health_pipeline.sources.salesforce.resource import SalesforceResource
 from health_pipeline_tests.conftest import source_resources
 from health_pipeline_tests.sources import after_first_call, login_then_expire, materialize_sources
 

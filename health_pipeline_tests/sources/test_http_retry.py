@@ -1,4 +1,4 @@
-"""The shared retry layer (health_pipeline/resources/http.py) against a tiny loopback server.
+"""The shared retry layer (health_pipeline/sources/common/http.py) against a tiny loopback server.
 
 The server is an `Emulator` subclass on an `EmulatorServer` that answers from a script (status, headers), so each
 test says exactly what the vendor does. Proven here: Retry-After is honoured, and capped by retry_after_max;
@@ -15,10 +15,10 @@ from typing import Iterator
 
 import pytest
 
-from health_pipeline.resources.base import call_json
-from health_pipeline.resources.errors import SourceError
-from health_pipeline.resources.http import RetrySettings, build_http_session, endpoint_name
-from health_pipeline.sandbox.server import Emulator, EmulatorServer, Request, Response, json_response
+from health_pipeline.sandbox.server.emulator import Emulator, EmulatorServer, Request, Response, json_response
+from health_pipeline.sources.common.errors import SourceError
+from health_pipeline.sources.common.http import RetrySettings, build_http_session, endpoint_name
+from health_pipeline.sources.common.resource import call_json
 
 
 class ScriptedEmulator(Emulator):

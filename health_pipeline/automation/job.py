@@ -1,0 +1,11 @@
+"""The monthly job: every asset of the graph for one month."""
+
+import dagster as dg
+
+MONTHLY_JOB_NAME = "monthly_health_score"
+
+monthly_health_score_job = dg.define_asset_job(
+    MONTHLY_JOB_NAME,
+    selection=dg.AssetSelection.groups("sources", "scoring", "delivery"),
+    description="Extract the four sources, score every account and deliver the month's health scores.",
+)

@@ -1,0 +1,22 @@
+"""Readable summaries of a scored month for the terminal."""
+from __future__ import annotations
+
+import pandas as pd
+
+from health_pipeline.scoring.assemble import tier_counts
+from health_pipeline.scoring.catalogue import ID_COLUMN
+
+
+def tier_lines(scores: pd.DataFrame) -> list[str]:
+    """The tier distribution, one line per tier."""
+    total = len(scores)
+    return [f"  {tier:<9} {count:>6}  ({count / total:.0%})" for tier, count in tier_counts(scores).items() if total]
+
+
+def most_at_risk_lines(scores: pd.DataFrame, count: int = 5) -> list[str]:
+    """The `count` lowest-scored accounts with their top risk factors."""
+    ranked = scores[scores["health_score"].notna()].sort_values(["health_score", ID_COLUMN]).head(count)
+    return [
+        f"  {int(row.health_score):>3} {row.tier:<8} {str(row.account_name)[:32]:<32} because of: {row.top_risk_factors or '-'}"
+        for row in ranked.itertuples()
+    ]

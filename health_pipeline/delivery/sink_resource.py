@@ -1,0 +1,42 @@
+"""The health-score sink's settings: dry run or live, where files go, and how records reach Salesforce."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+from pydantic import Field
+
+from health_pipeline.delivery.csv_output import dry_run_path, failed_records_path
+from health_pipeline.settings.pipeline import DeliverySettings
+
+
+class HealthScoreSinkResource(dg.ConfigurableResource):
+    """Where the month's health scores go: a CSV file (dry run) or Health_Score__c records in Salesforce."""
+
+    dry_run: bool = Field(
+        default=True, description="Write the month's records to a CSV file instead of Salesforce.")
+    output_dir: str = Field(
+        default="output", description="Folder of the dry-run CSV and of the failed-records CSV.")
+    bulk_threshold: int = Field(
+        default=2000, ge=1, description="Use Bulk API 2.0 from this many records, sObject Collections below.")
+    failure_tolerance: int = Field(
+        default=0, ge=0, description="Records that may fail to deliver before the asset fails.")
+    bulk_poll_seconds: float = Field(
+        default=2.0, gt=0, description="Seconds between Bulk API 2.0 job status polls.")
+    collection_size: int = Field(
+        default=200, ge=1, le=200, description="Records per sObject Collections call (1 to 200).")
+
+    @classmethod
+    def from_settings(cls, delivery: DeliverySettings, *, dry_run: bool = True,
+                      output_dir: str | None = None) -> "HealthScoreSinkResource":
+        """The sink configured from `pipeline.yaml`'s delivery section (`output_dir` overrides its folder)."""
+        return cls(dry_run=dry_run, output_dir=output_dir or str(delivery.output_dir),
+                   bulk_threshold=delivery.bulk_threshold, failure_tolerance=delivery.failure_tolerance)
+
+    def dry_run_file(self, period: str) -> Path:
+        """The dry-run CSV of month `period` (YYYY-MM)."""
+        return dry_run_path(self.output_dir, period)
+
+    def failed_records_file(self, period: str) -> Path:
+        """The failed-records CSV of month `period` (YYYY-MM)."""
+        return failed_records_path(self.output_dir, period)

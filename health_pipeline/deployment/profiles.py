@@ -1,0 +1,43 @@
+"""Deployment profiles: which resources (and IO manager) a code location runs with."""
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping
+
+from health_pipeline.delivery.parquet_export import ParquetExportResource
+from health_pipeline.deployment.errors import ProfileError
+from health_pipeline.deployment.shared import DRY_RUN_ENV, output_dir, shared_resources
+from health_pipeline.sources.factory import build_source_resources, env_flag
+
+PROFILE_ENV = "HEALTH_PIPELINE_PROFILE"
+PROFILES = ("sandbox", "production")
+
+
+def profile_name(environ: Mapping[str, str] | None = None) -> str:
+    """The profile chosen by HEALTH_PIPELINE_PROFILE (default: sandbox)."""
+    env = os.environ if environ is None else environ
+    name = (env.get(PROFILE_ENV) or "sandbox").strip().lower()
+    if name not in PROFILES:
+        raise ProfileError(f"{PROFILE_ENV}={name!r} is not a profile; choose one of {', '.join(PROFILES)}")
+    return name
+
+
+def sandbox_resources(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Sandbox profile: vendors from the environment (the emulators' variables), local files, dry-run on."""
+    return {
+        **shared_resources(environ, dry_run=env_flag(environ, DRY_RUN_ENV, True)),
+        **build_source_resources(environ),
+        # the BI export, when switched on, writes under the output folder in the sandbox
+        "parquet_export": ParquetExportResource(local_dir=output_dir(environ)),
+    }
+
+
+def resources_for_profile(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """The resources of the profile the environment chooses."""
+    env = os.environ if environ is None else environ
+    name = profile_name(env)
+    if name == "sandbox":
+        return sandbox_resources(env)
+    from health_pipeline.deployment.production import production_resources
+
+    return production_resources(env)

@@ -1,1 +1,0 @@
-"""Pure extraction transforms: raw vendor records -> per-account metric rows (no I/O, no Dagster)."""

@@ -1,1 +1,0 @@
-"""Materialising months from the command line: instance, progress and a readable summary."""

@@ -1,0 +1,1 @@
+"""The Jira Cloud emulator: JQL search with nextPageToken paging."""

@@ -1,0 +1,1 @@
+"""The Looker API 4.0 emulator: login, inline queries and saved Looks."""

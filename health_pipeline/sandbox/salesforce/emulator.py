@@ -1,0 +1,225 @@
+"""A wire-faithful Salesforce emulator for the unmodified simple_salesforce client, served over HTTPS.
+
+Start it with `EmulatorServer(emulator, ssl_context=SandboxTLS().server_context())` and set
+`emulator.base_url = server.url` (otherwise it is derived from the Host header); reach it with
+`health_pipeline.sources.salesforce.session.build_salesforce_session(login_url_override=server.url, ...)`.
+Speaks: SOAP password login, REST query/queryMore with cursors, describe, sObject rows (create, read,
+update, delete, upsert by external ID), sObject Collections upsert and Bulk API 2.0 ingest.
+"""
+from __future__ import annotations
+
+import hmac
+import secrets
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from health_pipeline.sandbox.salesforce.bulk2 import Bulk2Ingest
+from health_pipeline.sandbox.salesforce.http import not_found, sf_error
+from health_pipeline.sandbox.salesforce.query import BoundQuery
+from health_pipeline.sandbox.salesforce.rest import SObjectRows
+from health_pipeline.sandbox.salesforce.schema import describe_object, find_object, global_describe
+from health_pipeline.sandbox.salesforce.soap import ORG_ID, login_fault, login_response, read_login
+from health_pipeline.sandbox.salesforce.soql import SoqlError
+from health_pipeline.sandbox.salesforce.store import SalesforceStore
+from health_pipeline.sandbox.salesforce.values import make_id
+from health_pipeline.sandbox.server.emulator import Emulator, Request, Response, json_response, text_response
+from health_pipeline.sandbox.server.faults import RateDecision
+
+DATA = r"/services/data/v(?P<ver>\d+\.\d+)"
+LOGIN = "POST /services/Soap/u/{version}"
+VERSIONS = "GET /services/data"
+QUERY = "GET /services/data/{version}/query"
+QUERY_MORE = "GET /services/data/{version}/query/{locator}"
+DESCRIBE = "GET /services/data/{version}/sobjects/{object}/describe"
+COLLECTION_UPSERT = "PATCH /services/data/{version}/composite/sobjects/{object}/{field}"
+UPSERT = "PATCH /services/data/{version}/sobjects/{object}/{field}/{value}"
+BULK_CREATE = "POST /services/data/{version}/jobs/ingest"
+BULK_UPLOAD = "PUT /services/data/{version}/jobs/ingest/{id}/batches"
+BULK_CLOSE = "PATCH /services/data/{version}/jobs/ingest/{id}"
+BULK_STATUS = "GET /services/data/{version}/jobs/ingest/{id}"
+BULK_RESULTS = "GET /services/data/{version}/jobs/ingest/{id}/{results}"
+BULK_DELETE = "DELETE /services/data/{version}/jobs/ingest/{id}"
+MAX_BATCH, MIN_BATCH, MAX_CURSORS = 2000, 200, 50
+
+
+class SalesforceEmulator(Emulator):
+    """An in-memory org behind Salesforce's login, REST and Bulk 2.0 wire formats."""
+
+    name = "salesforce"
+
+    def __init__(self, records: dict[str, list[dict]], *, username: str, password: str, security_token: str,
+                 phase2_fields: bool = True, api_version: str = "59.0") -> None:
+        super().__init__()
+        self.store = SalesforceStore(records, phase2_fields=phase2_fields)
+        self.api_version = api_version
+        self.base_url: str | None = None
+        self.bulk_polls_before_complete = 0
+        self.daily_api_limit = 100_000
+        self._username = username
+        self._secret = (password + security_token).encode("utf-8")
+        self._sessions: set[str] = set()
+        self._cursors: OrderedDict[str, tuple[list[dict], int]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._api_calls = 0
+        self.bulk2 = Bulk2Ingest(self.store, lambda: self.bulk_polls_before_complete)
+        rows = SObjectRows(self.store)
+        add = self.router.add
+        add("POST", r"/services/Soap/u/(?P<ver>\d+\.\d+)/?", self._login, LOGIN)
+        add("GET", r"/services/data/?", self._versions, VERSIONS)
+        add("GET", DATA + r"/(?:query|queryAll)/?", self._query, QUERY)
+        add("GET", DATA + r"/(?:query|queryAll)/(?P<locator>01g\w+)-(?P<offset>\d+)/?", self._query_more, QUERY_MORE)
+        add("GET", DATA + r"/limits/?", self._limits, "GET /services/data/{version}/limits")
+        add("GET", DATA + r"/sobjects/?", self._global_describe, "GET /services/data/{version}/sobjects")
+        add("GET", DATA + r"/sobjects/(?P<object>\w+)/describe/?", self._describe, DESCRIBE)
+        add("PATCH", DATA + r"/composite/sobjects/(?P<object>\w+)/(?P<field>\w+)/?", rows.upsert_collection,
+            COLLECTION_UPSERT)
+        add("POST", DATA + r"/sobjects/(?P<object>\w+)/?", rows.create, "POST /services/data/{version}/sobjects/{object}")
+        record = DATA + r"/sobjects/(?P<object>\w+)/(?P<id>[A-Za-z0-9]{18}|[A-Za-z0-9]{15})/?"
+        add("GET", record, rows.read, "GET /services/data/{version}/sobjects/{object}/{id}")
+        add("PATCH", record, rows.update, "PATCH /services/data/{version}/sobjects/{object}/{id}")
+        add("DELETE", record, rows.delete, "DELETE /services/data/{version}/sobjects/{object}/{id}")
+        by_ext = DATA + r"/sobjects/(?P<object>\w+)/(?P<field>\w+)/(?P<value>[^/]+)/?"
+        add("PATCH", by_ext, rows.upsert, UPSERT)
+        add("GET", by_ext, rows.read_by_external_id, "GET /services/data/{version}/sobjects/{object}/{field}/{value}")
+        job = DATA + r"/jobs/ingest/(?P<job>\w+)"
+        add("POST", DATA + r"/jobs/ingest/?", self.bulk2.create, BULK_CREATE)
+        add("PUT", job + r"/batches/?", self.bulk2.upload, BULK_UPLOAD)
+        add("PATCH", job + "/?", self.bulk2.set_state, BULK_CLOSE)
+        add("GET", job + "/?", self.bulk2.info, BULK_STATUS)
+        add("GET", job + r"/(?P<kind>successfulResults|failedResults|unprocessed[Rr]ecords)/?", self.bulk2.results,
+            BULK_RESULTS)
+        add("DELETE", job + "/?", self.bulk2.delete, BULK_DELETE)
+
+    # --- the base's hooks: Salesforce's own error shapes -------------------------------------------
+    def authenticate(self, request: Request, endpoint: str) -> Response | None:
+        """401 INVALID_SESSION_ID (a JSON array, which simple_salesforce reads to log in again)."""
+        if endpoint in (LOGIN, VERSIONS):
+            return None
+        scheme, _, token = (request.header("authorization") or "").partition(" ")
+        with self._lock:
+            known = scheme.lower() in ("bearer", "oauth") and token.strip() in self._sessions
+        return None if known else sf_error(401, "INVALID_SESSION_ID", "Session expired or invalid")
+
+    def not_found(self, request: Request) -> Response:
+        """404 NOT_FOUND array."""
+        return not_found()
+
+    def rate_limited(self, decision: RateDecision) -> Response:
+        """Salesforce limits with 403 REQUEST_LIMIT_EXCEEDED, not 429."""
+        return sf_error(403, "REQUEST_LIMIT_EXCEEDED", "TotalRequests Limit exceeded.")
+
+    def server_error(self, status: int) -> Response:
+        """5xx with Salesforce's JSON array body."""
+        if status == 503:
+            return sf_error(503, "SERVER_UNAVAILABLE", "Server unavailable, please try again later.")
+        return sf_error(status, "UNKNOWN_EXCEPTION", "An unexpected error occurred. Please include this ErrorId if "
+                        "you contact support: 1234567890-12345 (-1234567890)")
+
+    def on_sessions_expired(self) -> None:
+        """Forget every session: the next REST call gets INVALID_SESSION_ID."""
+        with self._lock:
+            self._sessions.clear()
+
+    def handle(self, request: Request) -> Response | None:
+        """The base's handling plus `Sforce-Limit-Info` on every REST reply."""
+        response = super().handle(request)
+        if response is not None and request.path.startswith("/services/data/"):
+            with self._lock:
+                self._api_calls += 1
+                used = self._api_calls
+            response.headers["Sforce-Limit-Info"] = f"api-usage={used}/{self.daily_api_limit}"
+        return response
+
+    # --- login and queries ---------------------------------------------------------------------
+    def _login(self, request: Request) -> Response:
+        credentials = read_login(request.body)
+        if credentials is None:
+            return text_response(500, login_fault("INVALID_REQUEST", "The request is not a partner login call."),
+                                 "text/xml; charset=utf-8")
+        username, secret = credentials
+        valid = hmac.compare_digest(username.encode(), self._username.encode()) & hmac.compare_digest(
+            secret.encode("utf-8"), self._secret)
+        if not valid:
+            return text_response(500, login_fault(), "text/xml; charset=utf-8")
+        session = f"{ORG_ID}!AQ{secrets.token_urlsafe(48)}"
+        with self._lock:
+            self._sessions.add(session)
+        base = self.base_url or f"https://{request.header('host', '127.0.0.1')}"
+        return text_response(200, login_response(session, base, request.params["ver"], username),
+                             "text/xml; charset=utf-8")
+
+    def _query(self, request: Request) -> Response:
+        soql = request.arg("q")
+        if not soql:
+            return sf_error(400, "MALFORMED_QUERY", "A query string must be provided with the q parameter")
+        try:
+            bound = BoundQuery(soql, self.store.phase2)
+        except SoqlError as error:
+            return sf_error(400, error.code, error.message)
+        candidates = self._candidates(bound.sobject.name, soql)
+        rows = bound.run(self.store.records(bound.sobject.name) if candidates is None else candidates)
+        if bound.ast.count:
+            return json_response(200, {"totalSize": len(rows), "done": True, "records": []})
+        version = request.params["ver"]
+        records = [bound.project(row, version) for row in rows]
+        return self._page(records, 0, self._batch_size(request), version, None)
+
+    def _candidates(self, sobject: str, soql: str) -> list[dict] | None:
+        """The records a statement may match, in stored order, when narrower than the whole object (None: all)."""
+        return None
+
+    def _query_more(self, request: Request) -> Response:
+        with self._lock:
+            cursor = self._cursors.get(request.params["locator"])
+        if cursor is None:
+            return sf_error(400, "INVALID_QUERY_LOCATOR", "invalid query locator")
+        records, batch = cursor
+        return self._page(records, int(request.params["offset"]), batch, request.params["ver"],
+                          request.params["locator"])
+
+    def _page(self, records: list[dict], offset: int, batch: int, version: str, locator: str | None) -> Response:
+        """One batch of a query result, with `nextRecordsUrl` while more remain."""
+        end = offset + batch
+        body: dict[str, Any] = {"totalSize": len(records), "done": end >= len(records)}
+        if end < len(records):
+            with self._lock:
+                if locator is None:
+                    locator = make_id("01g", secrets.randbelow(62 ** 9))
+                    self._cursors[locator] = (records, batch)
+                    while len(self._cursors) > MAX_CURSORS:
+                        self._cursors.popitem(last=False)
+            body["nextRecordsUrl"] = f"/services/data/v{version}/query/{locator}-{end}"
+        elif locator is not None:
+            with self._lock:
+                self._cursors.pop(locator, None)
+        body["records"] = records[offset:end]
+        return json_response(200, body)
+
+    @staticmethod
+    def _batch_size(request: Request) -> int:
+        """`Sforce-Query-Options: batchSize=N`, kept within Salesforce's 200..2,000."""
+        for option in (request.header("sforce-query-options") or "").split(","):
+            name, _, value = option.partition("=")
+            if name.strip().lower() == "batchsize" and value.strip().isdigit():
+                return max(MIN_BATCH, min(MAX_BATCH, int(value)))
+        return MAX_BATCH
+
+    def _versions(self, request: Request) -> Response:
+        return json_response(200, [{"label": "Winter '24", "url": f"/services/data/v{self.api_version}",
+                                    "version": self.api_version}])
+
+    def _limits(self, request: Request) -> Response:
+        with self._lock:
+            used = self._api_calls
+        return json_response(200, {"DailyApiRequests": {"Max": self.daily_api_limit,
+                                                        "Remaining": self.daily_api_limit - used}})
+
+    def _global_describe(self, request: Request) -> Response:
+        return json_response(200, global_describe(request.params["ver"]))
+
+    def _describe(self, request: Request) -> Response:
+        spec = find_object(request.params["object"])
+        if spec is None:
+            return not_found()
+        return json_response(200, describe_object(spec, self.store.phase2, request.params["ver"]))

@@ -1,0 +1,1 @@
+"""The emulators' shared HTTP server, fault plans and loopback TLS."""

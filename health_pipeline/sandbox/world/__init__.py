@@ -1,0 +1,1 @@
+"""The synthetic world (and fixture loader) that the four emulators serve."""

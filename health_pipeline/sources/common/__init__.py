@@ -1,0 +1,1 @@
+"""What the four sources share: HTTP session, errors, period, frame contract and result."""

@@ -1,0 +1,1 @@
+"""Intercom: the resource and client, the pure support metrics, the extraction glue."""

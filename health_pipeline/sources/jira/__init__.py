@@ -1,0 +1,1 @@
+"""Jira: the resource and client, the pure bug metrics, the extraction glue."""

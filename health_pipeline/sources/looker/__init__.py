@@ -1,0 +1,1 @@
+"""Looker: the resource and client, the pure adoption metrics, the extraction glue."""

@@ -1,0 +1,1 @@
+"""Salesforce: the resource and client, the pure account metrics and SOQL, the extraction glue."""

@@ -1,0 +1,1 @@
+"""Tests of the package layout: import graph and purity."""
