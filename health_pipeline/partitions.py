@@ -7,19 +7,13 @@ from health_pipeline.settings import ConfigError, default_config_dir, load_pipel
 from health_pipeline.settings.pipeline import PartitionSettings, ScheduleSettings
 
 
+# Partition keys are the month labels the CLI, the CSVs and Salesforce use: "2026-11".
+KEY_FORMAT = "%Y-%m"
+
+
 def monthly_partitions(start_month: str, timezone: str = "UTC") -> dg.MonthlyPartitionsDefinition:
-    """Monthly partitions from `start_month` (YYYY-MM), keyed YYYY-MM-01; the last is the last complete month."""
-    return dg.MonthlyPartitionsDefinition(start_date=f"{start_month}-01", timezone=timezone)
-
-
-def period_label(partition_key: str) -> str:
-    """The month label YYYY-MM of a partition key YYYY-MM-DD."""
-    return partition_key[:7]
-
-
-def partition_key(period: str) -> str:
-    """The partition key YYYY-MM-01 of a month label YYYY-MM."""
-    return f"{period}-01"
+    """Monthly partitions from `start_month`, keyed YYYY-MM; the last is the last complete month."""
+    return dg.MonthlyPartitionsDefinition(start_date=start_month, fmt=KEY_FORMAT, timezone=timezone)
 
 
 def configured_partitions() -> dg.MonthlyPartitionsDefinition:

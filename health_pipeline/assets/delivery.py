@@ -11,7 +11,7 @@ from health_pipeline.delivery.csv_output import write_csv_atomically, write_fail
 from health_pipeline.delivery.records import EXTERNAL_ID, SOBJECT, health_score_records
 from health_pipeline.delivery.salesforce_writer import UpsertOutcome, upsert_health_scores
 from health_pipeline.delivery.sink_resource import HealthScoreSinkResource
-from health_pipeline.partitions import MONTHLY, period_label
+from health_pipeline.partitions import MONTHLY
 from health_pipeline.scoring.assemble import tier_counts
 from health_pipeline.sources.salesforce.resource import SalesforceResource
 
@@ -82,7 +82,7 @@ def salesforce_health_scores(
     salesforce: SalesforceResource,
 ) -> dg.MaterializeResult:
     """Each account's monthly health score as a Health_Score__c record in Salesforce, upserted by account and month (a CSV file in dry run); refused records are kept in a failed-records CSV."""
-    period = period_label(context.partition_key)
+    period = context.partition_key
     records = health_score_records(account_health_scores, scored_at=datetime.now(timezone.utc))
     other_months = sorted({record["Period__c"] for record in records} - {period})
     if other_months:  # a wrong period would write another month's external IDs

@@ -6,7 +6,7 @@ import dagster as dg
 import pandas as pd
 
 from health_pipeline.delivery.parquet_export import ParquetExportResource, export_enabled
-from health_pipeline.partitions import MONTHLY, period_label
+from health_pipeline.partitions import MONTHLY
 
 
 @dg.asset(partitions_def=MONTHLY, group_name="delivery", kinds={"parquet"}, owners=["team:data"])
@@ -16,7 +16,7 @@ def health_scores_parquet_export(
     parquet_export: ParquetExportResource,
 ) -> dg.MaterializeResult:
     """The month's health scores as one Parquet file at health_scores/year=YYYY/month=MM/health_scores.parquet (S3 in production, the output folder in the sandbox), for BI tools."""
-    period = period_label(context.partition_key)
+    period = context.partition_key
     exported = parquet_export.write(account_health_scores, period)
     context.log.info(f"{period}: wrote {len(account_health_scores)} rows ({exported.size_bytes} bytes) to {exported.location}")
     return dg.MaterializeResult(metadata={

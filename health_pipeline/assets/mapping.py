@@ -30,7 +30,7 @@ def account_mapping(context: dg.AssetExecutionContext, pipeline_config: Pipeline
     mapping = pipeline_config.load().mapping
     frame = mapping.to_frame()
     linked = {column: int(frame[column].notna().sum()) for column in ("intercom_company_id", "jira_key", "looker_account_id")}
-    context.log.info(f"{len(frame)} mapped accounts for {context.partition_key[:7]}")
+    context.log.info(f"{len(frame)} mapped accounts for {context.partition_key}")
     return dg.Output(frame, metadata={
         "dagster/row_count": len(frame),
         "dagster/column_schema": column_schema(frame, MAPPING_DESCRIPTIONS),

@@ -69,10 +69,10 @@ def account_health_scores(
     scored = score_accounts(metrics, config.scoring)
     scored.insert(1, "account_name", metrics["account_name"].to_numpy())
     scores = add_trend(scored, previous_scores)
-    scores.insert(2, "period", context.partition_key[:7])
+    scores.insert(2, "period", context.partition_key)
     unconfigured = [DISPLAY_NAME_OF_ASSET[name] for name, frame in sources.items() if frame.attrs.get("source_configured") is False]
     tiers = tier_counts(scores)
-    context.log.info(f"{context.partition_key[:7]}: {tiers}")
+    context.log.info(f"{context.partition_key}: {tiers}")
     yield dg.Output(scores, metadata={
         "dagster/row_count": len(scores),
         "dagster/column_schema": column_schema(scores),

@@ -8,7 +8,7 @@ import pandas as pd
 
 from health_pipeline.assets.contracts import metric_frame_type
 from health_pipeline.assets.metadata import source_metadata
-from health_pipeline.partitions import MONTHLY, period_label
+from health_pipeline.partitions import MONTHLY
 from health_pipeline.scoring.catalogue import ID_COLUMN, METRIC_CATALOGUE
 from health_pipeline.settings.resource import PipelineConfigResource
 from health_pipeline.sources.common.errors import SourceError
@@ -83,7 +83,7 @@ def _source_asset(vendor: str, metrics: tuple[str, ...]) -> Any:
 def intercom_support_metrics(context: dg.AssetExecutionContext, account_mapping: pd.DataFrame,
                              intercom: IntercomResource) -> dg.Output[pd.DataFrame]:
     """Support metrics per account from the month's Intercom conversations (one search stream)."""
-    period = Period.parse(period_label(context.partition_key))
+    period = Period.parse(context.partition_key)
     keys = _keys(account_mapping, "intercom_company_id")
     return _finish(context, lambda: extract_intercom(intercom, period, keys, context.log.warning))
 
@@ -92,7 +92,7 @@ def intercom_support_metrics(context: dg.AssetExecutionContext, account_mapping:
 def jira_bug_metrics(context: dg.AssetExecutionContext, account_mapping: pd.DataFrame,
                      jira: JiraResource) -> dg.Output[pd.DataFrame]:
     """Bug metrics per account from the configured Jira projects (one JQL stream)."""
-    period = Period.parse(period_label(context.partition_key))
+    period = Period.parse(context.partition_key)
     keys = _keys(account_mapping, "jira_key")
     return _finish(context, lambda: extract_jira(jira, period, keys, context.log.warning))
 
@@ -101,7 +101,7 @@ def jira_bug_metrics(context: dg.AssetExecutionContext, account_mapping: pd.Data
 def looker_adoption_metrics(context: dg.AssetExecutionContext, account_mapping: pd.DataFrame,
                             looker: LookerResource, pipeline_config: PipelineConfigResource) -> dg.Output[pd.DataFrame]:
     """Adoption metrics and platform value per account from Looker (three inline queries for the month, one login)."""
-    period = Period.parse(period_label(context.partition_key))
+    period = Period.parse(context.partition_key)
     names = pipeline_config.load().pipeline.looker
     keys = _keys(account_mapping, "looker_account_id")
     return _finish(context, lambda: extract_looker(
@@ -115,7 +115,7 @@ def looker_adoption_metrics(context: dg.AssetExecutionContext, account_mapping: 
 def salesforce_account_metrics(context: dg.AssetExecutionContext, account_mapping: pd.DataFrame,
                                salesforce: SalesforceResource) -> dg.Output[pd.DataFrame]:
     """Financial, relationship and churn-signal metrics per account from Salesforce (one SOQL stream per object)."""
-    period = Period.parse(period_label(context.partition_key))
+    period = Period.parse(context.partition_key)
     ids = list(account_mapping[ID_COLUMN])
     return _finish(context, lambda: extract_salesforce(salesforce, period, ids, context.log.warning))
 

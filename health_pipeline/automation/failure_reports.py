@@ -39,7 +39,7 @@ class FailureReport:
 
     def text(self) -> str:
         """A one-paragraph summary for humans."""
-        month = f" for {self.partition[:7]}" if self.partition else ""
+        month = f" for {self.partition}" if self.partition else ""
         steps = ", ".join(self.failed_steps) or "(no step: the run failed before or between steps)"
         return f"health_pipeline run {self.run_id[:8]} of {self.job_name}{month} failed in {steps}: {self.error}"
 

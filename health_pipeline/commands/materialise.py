@@ -13,7 +13,6 @@ from health_pipeline.automation.failure_reports import readable_error
 from health_pipeline.automation.pools import apply_pool_limits
 from health_pipeline.definitions import ASSETS
 from health_pipeline.deployment.profiles import resources_for_profile
-from health_pipeline.partitions import partition_key
 
 # The sandbox instance: vendor pools counted per run as in production (deploy/dagster.yaml), no telemetry.
 SANDBOX_INSTANCE_YAML = """\
@@ -75,7 +74,7 @@ def materialise_month(period: str, instance: dg.DagsterInstance,
                       progress: Callable[[str], None] = print) -> MonthResult:
     """Run every asset of the graph for `period` (YYYY-MM) with the environment's profile resources."""
     progress(f"{period}: extracting, scoring and delivering ...")
-    result = dg.materialize(ASSETS, partition_key=partition_key(period), instance=instance,
+    result = dg.materialize(ASSETS, partition_key=period, instance=instance,
                             resources=resources_for_profile(), run_config=QUIET, raise_on_error=False,
                             tags={"health_pipeline/launched_by": "cli"})
     seconds = _step_seconds(result)

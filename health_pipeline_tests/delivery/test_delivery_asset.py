@@ -22,7 +22,7 @@ from health_pipeline.sources.salesforce.resource import SalesforceResource
 from health_pipeline_tests.delivery.conftest import ACCOUNT_IDS, Org
 from health_pipeline_tests.delivery.frames import scores_frame
 
-PARTITION, PERIOD = "2026-10-01", "2026-10"
+PARTITION = PERIOD = "2026-10"
 
 
 def stand_in(frame: pd.DataFrame) -> dg.AssetsDefinition:

@@ -18,7 +18,7 @@ from health_pipeline.sandbox.server.emulator import Emulator, EmulatorServer, Re
 from health_pipeline.sources.salesforce.resource import SalesforceResource
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-PARTITION, PERIOD = "2026-10-01", "2026-10"
+PARTITION = PERIOD = "2026-10"
 # Variables that change what the sandbox profile builds; cleared so that the developer's shell cannot leak in.
 PROFILE_VARIABLES = ("HEALTH_PIPELINE_PROFILE", "HEALTH_PIPELINE_DRY_RUN", "HEALTH_PIPELINE_OUTPUT_DIR",
                      "HEALTH_PIPELINE_CONFIG_DIR", "SLACK_WEBHOOK_URL", "ROLLBAR_ACCESS_TOKEN")

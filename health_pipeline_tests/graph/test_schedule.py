@@ -42,12 +42,12 @@ def test_runs_the_monthly_job_on_day_two_at_six_utc_and_ships_stopped(schedule: 
 def test_a_november_tick_scores_october(schedule: dg.ScheduleDefinition):
     [request] = tick(schedule, datetime(2026, 11, 2, 6, tzinfo=timezone.utc))
 
-    assert request.partition_key == "2026-10-01"
+    assert request.partition_key == "2026-10"
     assert request.job_name == MONTHLY_JOB_NAME
-    assert request.tags["dagster/partition"] == "2026-10-01"
+    assert request.tags["dagster/partition"] == "2026-10"
 
 
 def test_a_january_tick_scores_december_of_the_previous_year(schedule: dg.ScheduleDefinition):
     [request] = tick(schedule, datetime(2027, 1, 2, 6, tzinfo=timezone.utc))
 
-    assert request.partition_key == "2026-12-01"
+    assert request.partition_key == "2026-12"

@@ -19,8 +19,8 @@ def scored(result: dg.ExecuteInProcessResult) -> pd.DataFrame:
 
 def test_the_second_month_carries_the_first_months_score_as_its_previous_score(
         profile: Profile, persistent_instance: dg.DagsterInstance):
-    september = scored(profile.materialise("2026-09-01", instance=persistent_instance))
-    october = scored(profile.materialise("2026-10-01", instance=persistent_instance))
+    september = scored(profile.materialise("2026-09", instance=persistent_instance))
+    october = scored(profile.materialise("2026-10", instance=persistent_instance))
 
     assert september["previous_score"].isna().all()  # August was never scored on this instance
     assert sorted(october.index) == sorted(september.index)

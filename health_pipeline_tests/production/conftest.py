@@ -20,7 +20,7 @@ from health_pipeline.sources.registry import SECRET_KEYS, SETTING_KEYS
 
 BUCKET = "health-pipeline-test"
 SECRET_NAME = "health-pipeline/vendors"
-PARTITION = "2026-10-01"
+PARTITION = "2026-10"
 DUMMY_AWS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
              "AWS_DEFAULT_REGION": "us-east-1", "AWS_REGION": "us-east-1"}
 # anything that could point boto3 at a real account or another endpoint, or give the pipeline vendor credentials

@@ -37,7 +37,7 @@ def materialise(frame: pd.DataFrame, export: ParquetExportResource) -> dg.Execut
         """The hand-made scores."""
         return frame
 
-    return dg.materialize([stand_in, health_scores_parquet_export], partition_key="2026-10-01",
+    return dg.materialize([stand_in, health_scores_parquet_export], partition_key="2026-10",
                           resources={"parquet_export": export})
 
 

@@ -21,7 +21,7 @@ from health_pipeline.settings.resource import PipelineConfigResource
 
 ASSETS_BY_SOURCE = {asset.key.path[-1].split("_")[0]: asset for asset in SOURCE_ASSETS}
 ASSET_NAMES = {source: asset.key.path[-1] for source, asset in ASSETS_BY_SOURCE.items()}
-MINI_PARTITION = "2025-06-01"  # the month the mini fixture data is built around
+MINI_PARTITION = "2025-06"  # the month the mini fixture data is built around
 
 
 @dataclass

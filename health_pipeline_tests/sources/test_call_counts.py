@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from health_pipeline.partitions import MONTHLY, period_label
+from health_pipeline.partitions import MONTHLY
 from health_pipeline.settings import load_account_mapping
 from health_pipeline.sources.common.period import Period
 from health_pipeline.sources.intercom.metrics import build_conversation_search
@@ -65,7 +65,7 @@ def expected_calls(sandbox, partition_key: str, account_ids: list[str],
                    resources: dict[str, Any]) -> tuple[dict[str, dict[str, int]], dict[str, int]]:
     """The minimum calls per source and endpoint (emulator endpoint names), computed from the served data,
     and the record counts they were computed from."""
-    period = Period.parse(period_label(partition_key))
+    period = Period.parse(partition_key)
     searches, conversations = intercom_pages(sandbox, period, resources["intercom"])
     # Jira: the emulator's JQL engine over the configured projects
     issues = len(sandbox.jira.search.matches(build_bug_jql(sandbox.JIRA_PROJECTS.split(","), period)).rows)
