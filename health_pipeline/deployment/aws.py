@@ -38,39 +38,37 @@ def _connection_problem(error: BotoCoreError) -> str:
     return type(error).__name__
 
 
-def check_bucket(s3_client: Any, bucket: str) -> None:
-    """One HeadBucket call: the bucket exists and these credentials may use it."""
+def _aws_call(call: Any, where: str, not_found: tuple[str, ...], denied: tuple[str, ...], missing: str,
+              grant: str, operation: str) -> Any:
+    """Make one AWS call; its failure becomes one ProfileError sentence about `where`."""
     try:
-        s3_client.head_bucket(Bucket=bucket)
+        return call()
     except ClientError as error:
         code = _code(error)
-        if code in ("404", "NoSuchBucket"):
-            problem = "does not exist"
-        elif code in ("403", "AccessDenied"):
-            problem = "refuses these AWS credentials (grant s3:ListBucket, s3:GetObject and s3:PutObject)"
+        if code in not_found:
+            problem = missing
+        elif code in denied:
+            problem = f"refuses these AWS credentials (grant {grant})"
         else:
-            problem = f"cannot be checked (HeadBucket answered {code})"
-        raise ProfileError(f"the S3 bucket {bucket!r} ({BUCKET_ENV}) {problem}") from error
+            problem = f"cannot be used ({operation} answered {code})"
+        raise ProfileError(f"{where} {problem}") from error
     except BotoCoreError as error:
-        raise ProfileError(f"the S3 bucket {bucket!r} ({BUCKET_ENV}) is unreachable: {_connection_problem(error)}") from error
+        raise ProfileError(f"{where} is unreachable: {_connection_problem(error)}") from error
+
+
+def check_bucket(s3_client: Any, bucket: str) -> None:
+    """One HeadBucket call: the bucket exists and these credentials may use it."""
+    _aws_call(lambda: s3_client.head_bucket(Bucket=bucket), f"the S3 bucket {bucket!r} ({BUCKET_ENV})",
+              ("404", "NoSuchBucket"), ("403", "AccessDenied"), "does not exist",
+              "s3:ListBucket, s3:GetObject and s3:PutObject", "HeadBucket")
 
 
 def read_secret(client: Any, name: str) -> dict[str, str]:
     """One GetSecretValue call: the secret's JSON object of vendor keys, every value as text."""
     where = f"the Secrets Manager secret {name!r} ({SECRET_ENV})"
-    try:
-        reply = client.get_secret_value(SecretId=name)
-    except ClientError as error:
-        code = _code(error)
-        if code == "ResourceNotFoundException":
-            problem = f"does not exist in region {client.meta.region_name}"
-        elif code == "AccessDeniedException":
-            problem = "refuses these AWS credentials (grant secretsmanager:GetSecretValue)"
-        else:
-            problem = f"cannot be read (GetSecretValue answered {code})"
-        raise ProfileError(f"{where} {problem}") from error
-    except BotoCoreError as error:
-        raise ProfileError(f"{where} is unreachable: {_connection_problem(error)}") from error
+    reply = _aws_call(lambda: client.get_secret_value(SecretId=name), where, ("ResourceNotFoundException",),
+                      ("AccessDeniedException",), f"does not exist in region {client.meta.region_name}",
+                      "secretsmanager:GetSecretValue", "GetSecretValue")
     return _parse_secret(reply.get("SecretString"), where)
 
 
