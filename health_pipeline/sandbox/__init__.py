@@ -1,1 +1,1 @@
-"""sandbox package."""
+"""The sandbox: emulators of the four vendor APIs over a synthetic world (or fixtures), on loopback."""

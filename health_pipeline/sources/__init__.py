@@ -1,1 +1,1 @@
-"""Extraction runs: a vendor client's pages streamed through the pure accumulators into a metrics frame."""
+"""The source vendors: the registry, the resource factory, what they share, and one folder per vendor."""
