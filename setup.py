@@ -29,6 +29,8 @@ setup(
             "pytest>=8,<10",
             "moto[server,s3,secretsmanager]>=5,<6",
             "ruff>=0.6",
+            # drives Debian's Chromium (never a downloaded browser) for the UI screenshot test
+            "playwright>=1.40,<2",
         ],
     },
     entry_points={"console_scripts": ["health-pipeline=health_pipeline.commands.cli:main"]},

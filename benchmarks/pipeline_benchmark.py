@@ -964,9 +964,19 @@ def load_doc_results(path: Path) -> dict[str, dict]:
         return {}
 
 
+def ui_section(path: Path) -> str:
+    """The UI path section `benchmarks.ui_benchmark` wrote into the page (kept when this page is rewritten)."""
+    from benchmarks.ui_benchmark import SECTION
+
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    start = text.find(SECTION)
+    return "" if start < 0 else "\n" + text[start:text.find(DOC_MARKER, start) % (len(text) + 1)].rstrip() + "\n"
+
+
 def write_doc(path: Path, results: dict[str, dict], template: str) -> None:
     body = (template.replace("{MACHINE}", machine_line()).replace("{RESULTS}", report(results))
             .replace("{LIMITS}", "\n".join(limits_lines(results))))
+    body += ui_section(path)
     body += f"\n{DOC_MARKER}{json.dumps(results, separators=(',', ':'))} -->\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_suffix(".tmp")

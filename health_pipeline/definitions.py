@@ -11,9 +11,11 @@ from health_pipeline.assets.export import export_assets
 from health_pipeline.assets.mapping import account_mapping
 from health_pipeline.assets.scoring import account_health_scores
 from health_pipeline.assets.sources import SOURCE_ASSETS
+from health_pipeline.automation.executor import RUN_EXECUTOR
 from health_pipeline.automation.job import monthly_health_score_job
 from health_pipeline.automation.schedule import build_monthly_schedule
 from health_pipeline.automation.sensors import report_failed_runs
+from health_pipeline.automation.trend import trend_refresh, trend_watch
 from health_pipeline.deployment.profiles import resources_for_profile
 from health_pipeline.settings import default_config_dir, load_config
 
@@ -28,8 +30,9 @@ def build_definitions(environ: Mapping[str, str] | None = None) -> dg.Definition
         assets=[*ASSETS, *export_assets(env)],
         jobs=[monthly_health_score_job],
         schedules=[build_monthly_schedule()],
-        sensors=[report_failed_runs],
+        sensors=[report_failed_runs, trend_watch, trend_refresh],
         resources=resources_for_profile(env),
+        executor=RUN_EXECUTOR,
     )
 
 

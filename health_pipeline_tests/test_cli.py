@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Iterator
 
+import dagster as dg
 import pytest
 
 from health_pipeline.commands.demo import last_complete_months
@@ -61,6 +62,13 @@ def test_run_scores_the_month_in_dry_run_and_writes_its_csv(env_file: Path, tmp_
     assert len(rows) == 200 and {row["Period__c"] for row in rows} == {"2026-10"}
     assert (tmp_path / ".dagster_home").is_dir()  # the run is kept in the working directory's instance
     assert "Traceback" not in output(result)
+    assert job_names_in(tmp_path / ".dagster_home") == ["monthly_health_score"]  # as the UI lists it
+
+
+def job_names_in(home: Path) -> list[str]:
+    """The job names of the runs kept in the Dagster instance at `home`."""
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        return [run.job_name for run in instance.get_runs()]
 
 
 def test_run_refuses_a_month_that_does_not_exist(tmp_path: Path):

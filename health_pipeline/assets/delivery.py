@@ -7,27 +7,17 @@ from typing import Any, Sequence
 import dagster as dg
 import pandas as pd
 
+from health_pipeline.assets.score_metadata import tier_metadata
 from health_pipeline.delivery.csv_output import write_csv_atomically, write_failed_records
 from health_pipeline.delivery.records import EXTERNAL_ID, SOBJECT, health_score_records
 from health_pipeline.delivery.salesforce_writer import UpsertOutcome, upsert_health_scores
 from health_pipeline.delivery.sink_resource import HealthScoreSinkResource
 from health_pipeline.partitions import MONTHLY
-from health_pipeline.scoring.assemble import tier_counts
 from health_pipeline.sources.salesforce.resource import SalesforceResource
 
 FAILED_EXAMPLES = 5
-TIER_SCHEMA = dg.TableSchema(columns=[
-    dg.TableColumn("tier", "string", description="Health tier"),
-    dg.TableColumn("accounts", "int", description="Accounts in the tier this month"),
-])
 NOT_CONFIGURED = ("Salesforce is not configured (SF_USERNAME, SF_PASSWORD and SF_SECURITY_TOKEN are unset), so the "
                   "health scores cannot be delivered. Set them, or run the sink in dry run (sink.dry_run: true).")
-
-
-def tier_table(scores: pd.DataFrame) -> dg.TableMetadataValue:
-    """Accounts per tier as a table for the UI."""
-    rows = [dg.TableRecord({"tier": tier, "accounts": count}) for tier, count in tier_counts(scores).items()]
-    return dg.MetadataValue.table(records=rows, schema=TIER_SCHEMA)
 
 
 def failed_examples(failed: Sequence[tuple[dict, str]]) -> dg.MetadataValue:
@@ -88,7 +78,7 @@ def salesforce_health_scores(
     if other_months:  # a wrong period would write another month's external IDs
         raise dg.Failure(description=f"account_health_scores for {period} holds rows of {', '.join(other_months)}")
     metadata: dict[str, Any] = {"period": period, "dry_run": sink.dry_run, "dagster/row_count": len(records),
-                                "tier_distribution": tier_table(account_health_scores)}
+                                **tier_metadata(account_health_scores)}
     if sink.dry_run:
         path = write_csv_atomically(records, sink.dry_run_file(period))
         context.log.info(f"{period}: dry run, wrote {len(records)} {SOBJECT} records to {path}")

@@ -6,6 +6,7 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
+from health_pipeline.assets.columns import frame_schema
 from health_pipeline.sources.common.result import SourceResult
 
 PREVIEW_ROWS = 10
@@ -16,20 +17,11 @@ def preview(frame: pd.DataFrame, rows: int = PREVIEW_ROWS) -> dg.MetadataValue:
     return dg.MetadataValue.md(frame.head(rows).to_markdown(index=False, floatfmt=".2f"))
 
 
-def column_schema(frame: pd.DataFrame, descriptions: dict[str, str] | None = None) -> dg.TableSchema:
-    """The frame's columns and dtypes as a Dagster table schema."""
-    descriptions = descriptions or {}
-    return dg.TableSchema(columns=[
-        dg.TableColumn(name=str(name), type=str(dtype), description=descriptions.get(str(name)))
-        for name, dtype in frame.dtypes.items()
-    ])
-
-
-def source_metadata(result: SourceResult, descriptions: dict[str, str]) -> dict[str, Any]:
+def source_metadata(result: SourceResult) -> dict[str, Any]:
     """Everything the data team needs to judge one source materialisation."""
     return {
         "dagster/row_count": len(result.frame),
-        "dagster/column_schema": column_schema(result.frame, descriptions),
+        "dagster/column_schema": frame_schema(result.frame),
         "source_configured": result.configured,
         "accounts_with_data": result.accounts_with_data,
         "period_start": result.period.start.isoformat(),

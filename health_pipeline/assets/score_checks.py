@@ -58,3 +58,11 @@ def sources_configured(unconfigured: Sequence[str]) -> CheckOutcome:
     """Every source had credentials this month."""
     return CheckOutcome("sources_configured", not unconfigured, "every source is configured",
                         {"unconfigured_sources": ", ".join(unconfigured) or "none"})
+
+
+def trend_up_to_date(previous_month: str, previous_scored: bool) -> CheckOutcome:
+    """Scored now, the month's trend comes from its previous month's latest scores (the trend_watch sensor fails
+    this check when the previous month is scored again later)."""
+    source = f"{previous_month}'s latest scores" if previous_scored else f"none: {previous_month} is not scored"
+    return CheckOutcome("trend_up_to_date", True, f"trend from {source}",
+                        {"previous_month": previous_month, "previous_month_scored": previous_scored})

@@ -7,9 +7,13 @@ import dagster as dg
 import pandas as pd
 
 from health_pipeline.assets import score_checks
-from health_pipeline.assets.metadata import column_schema, preview
+from health_pipeline.assets.columns import frame_schema
+from health_pipeline.assets.metadata import preview
+from health_pipeline.assets.score_check_specs import BLOCKING_CHECKS, SCORE_CHECK_SPECS, SCORES
 from health_pipeline.assets.score_lineage import column_lineage
+from health_pipeline.assets.score_metadata import rounded_means, tier_metadata
 from health_pipeline.assets.versions import scoring_code_version
+from health_pipeline.automation.trend import TREND_REFRESH, previous_month
 from health_pipeline.partitions import MONTHLY
 from health_pipeline.scoring import score_accounts
 from health_pipeline.scoring.assemble import add_trend, assemble_metrics, tier_counts
@@ -17,9 +21,7 @@ from health_pipeline.scoring.catalogue import ID_COLUMN
 from health_pipeline.settings.resource import PipelineConfigResource
 from health_pipeline.sources.registry import DISPLAY_NAME_OF_ASSET
 
-SCORES = dg.AssetKey("account_health_scores")
-BLOCKING = ("scores_in_range", "one_row_per_mapped_account", "no_duplicate_keys")
-WARNING = ("coverage_floor", "sources_configured")
+BLOCKING = tuple(BLOCKING_CHECKS)
 
 
 def previous_month_mapping() -> dg.TimeWindowPartitionMapping:
@@ -46,8 +48,8 @@ def previous_month_mapping() -> dg.TimeWindowPartitionMapping:
             metadata={"allow_missing_partitions": True},
         ),
     },
-    check_specs=[dg.AssetCheckSpec(name, asset=SCORES, blocking=True) for name in BLOCKING]
-    + [dg.AssetCheckSpec(name, asset=SCORES) for name in WARNING],
+    check_specs=SCORE_CHECK_SPECS,
+    automation_condition=TREND_REFRESH,
 )
 def account_health_scores(
     context: dg.AssetExecutionContext,
@@ -71,16 +73,16 @@ def account_health_scores(
     scores = add_trend(scored, previous_scores)
     scores.insert(2, "period", context.partition_key)
     unconfigured = [DISPLAY_NAME_OF_ASSET[name] for name, frame in sources.items() if frame.attrs.get("source_configured") is False]
+    previous_available = previous_scores is not None and len(previous_scores) > 0
     tiers = tier_counts(scores)
     context.log.info(f"{context.partition_key}: {tiers}")
     yield dg.Output(scores, metadata={
         "dagster/row_count": len(scores),
-        "dagster/column_schema": column_schema(scores),
+        "dagster/column_schema": frame_schema(scores),
         "dagster/column_lineage": column_lineage(config.scoring),
-        "tier_distribution": dg.MetadataValue.json(tiers),
-        "mean_health_score": float(scores["health_score"].astype("Float64").mean()) if scores["health_score"].notna().any() else None,
-        "mean_coverage_pct": float(scores["coverage_pct"].mean()),
-        "previous_month_available": previous_scores is not None and len(previous_scores) > 0,
+        **tier_metadata(scores),
+        **rounded_means(scores),
+        "previous_month_available": previous_available,
         "unconfigured_sources": ", ".join(unconfigured) or "none",
         "most_at_risk": preview(scores.sort_values("health_score", na_position="last")[
             [ID_COLUMN, "account_name", "health_score", "tier", "top_risk_factors"]]),
@@ -92,6 +94,7 @@ def account_health_scores(
         score_checks.coverage_floor(scores, config.pipeline.checks.coverage_floor_pct,
                                     config.pipeline.checks.max_share_below_floor),
         score_checks.sources_configured(unconfigured),
+        score_checks.trend_up_to_date(previous_month(context.partition_key), previous_available),
     ]
     for outcome in outcomes:
         yield dg.AssetCheckResult(

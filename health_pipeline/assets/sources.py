@@ -6,10 +6,11 @@ from typing import Any, Callable
 import dagster as dg
 import pandas as pd
 
+from health_pipeline.assets.columns import described_schema
 from health_pipeline.assets.contracts import metric_frame_type
 from health_pipeline.assets.metadata import source_metadata
 from health_pipeline.partitions import MONTHLY
-from health_pipeline.scoring.catalogue import ID_COLUMN, METRIC_CATALOGUE
+from health_pipeline.scoring.catalogue import ID_COLUMN
 from health_pipeline.settings.resource import PipelineConfigResource
 from health_pipeline.sources.common.errors import SourceError
 from health_pipeline.sources.common.period import Period
@@ -27,14 +28,6 @@ from health_pipeline.sources.registry import BY_KEY
 from health_pipeline.sources.salesforce import metrics as salesforce_metrics
 from health_pipeline.sources.salesforce.extract import extract_salesforce
 from health_pipeline.sources.salesforce.resource import SalesforceResource
-
-
-def metric_descriptions() -> dict[str, str]:
-    """One line per catalogued metric for the column schemas."""
-    return {
-        name: f"{info.source}, {info.unit}, {'lower' if info.lower_is_better else 'higher'} is better"
-        for name, info in METRIC_CATALOGUE.items()
-    }
 
 
 def _keys(mapping: pd.DataFrame, column: str) -> list[tuple[str, Any]]:
@@ -60,7 +53,7 @@ def _finish(context: dg.AssetExecutionContext, extraction: Callable[[], SourceRe
         f"{result.accounts_with_data} of {len(result.frame)} accounts with data for {result.period.label}; "
         f"{sum(result.calls.values()) + sum(result.retries.values())} HTTP calls in {result.seconds}s"
     )
-    return dg.Output(result.frame, metadata=source_metadata(result, metric_descriptions()))
+    return dg.Output(result.frame, metadata=source_metadata(result))
 
 
 def _source_asset(vendor: str, metrics: tuple[str, ...]) -> Any:
@@ -75,6 +68,7 @@ def _source_asset(vendor: str, metrics: tuple[str, ...]) -> Any:
         tags={"vendor": vendor},
         pool=vendor,
         dagster_type=metric_frame_type(f"{name}_frame", metrics),
+        metadata={"dagster/column_schema": described_schema([(ID_COLUMN, "object"), *((m, "float64") for m in metrics)])},
         code_version="1",
     )
 

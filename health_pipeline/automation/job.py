@@ -2,10 +2,13 @@
 
 import dagster as dg
 
+from health_pipeline.automation.executor import RUN_EXECUTOR
+
 MONTHLY_JOB_NAME = "monthly_health_score"
 
 monthly_health_score_job = dg.define_asset_job(
     MONTHLY_JOB_NAME,
     selection=dg.AssetSelection.groups("sources", "scoring", "delivery"),
     description="Extract the four sources, score every account and deliver the month's health scores.",
+    executor_def=RUN_EXECUTOR,
 )

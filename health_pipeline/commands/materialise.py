@@ -10,6 +10,7 @@ import dagster as dg
 import pandas as pd
 
 from health_pipeline.automation.failure_reports import readable_error
+from health_pipeline.automation.job import MONTHLY_JOB_NAME, monthly_health_score_job
 from health_pipeline.automation.pools import apply_pool_limits
 from health_pipeline.definitions import ASSETS
 from health_pipeline.deployment.profiles import resources_for_profile
@@ -70,13 +71,18 @@ def _delivery(result: dg.ExecuteInProcessResult) -> dict[str, object]:
     return {}
 
 
+def monthly_job() -> dg.JobDefinition:
+    """The monthly_health_score job over the graph's assets with the environment's profile resources."""
+    defs = dg.Definitions(assets=ASSETS, jobs=[monthly_health_score_job], resources=resources_for_profile())
+    return defs.resolve_job_def(MONTHLY_JOB_NAME)
+
+
 def materialise_month(period: str, instance: dg.DagsterInstance,
                       progress: Callable[[str], None] = print) -> MonthResult:
-    """Run every asset of the graph for `period` (YYYY-MM) with the environment's profile resources."""
+    """Run the monthly_health_score job for `period` (YYYY-MM) in process, as the schedule and the UI name it."""
     progress(f"{period}: extracting, scoring and delivering ...")
-    result = dg.materialize(ASSETS, partition_key=period, instance=instance,
-                            resources=resources_for_profile(), run_config=QUIET, raise_on_error=False,
-                            tags={"health_pipeline/launched_by": "cli"})
+    result = monthly_job().execute_in_process(partition_key=period, instance=instance, run_config=QUIET,
+                                              raise_on_error=False, tags={"health_pipeline/launched_by": "cli"})
     seconds = _step_seconds(result)
     for step, value in seconds.items():
         progress(f"  {step:<28} done in {value:.2f}s")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 from typing import Any, Mapping
 
+from health_pipeline.assets.missing_upstream import MonthFilesystemIOManager
 from health_pipeline.delivery.parquet_export import ParquetExportResource
 from health_pipeline.deployment.errors import ProfileError
 from health_pipeline.deployment.shared import DRY_RUN_ENV, output_dir, shared_resources
@@ -29,6 +30,7 @@ def sandbox_resources(environ: Mapping[str, str]) -> dict[str, Any]:
         **build_source_resources(environ),
         # the BI export, when switched on, writes under the output folder in the sandbox
         "parquet_export": ParquetExportResource(local_dir=output_dir(environ)),
+        "io_manager": MonthFilesystemIOManager(),  # the instance's storage folder; missing months explained
     }
 
 

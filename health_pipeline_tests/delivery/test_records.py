@@ -105,3 +105,8 @@ def test_pure_modules_load_no_dagster():
 def test_account_name_is_optional():
     frame = scores_frame([ACCOUNT]).drop(columns="account_name")
     assert health_score_records(frame, SCORED_AT)[0]["Name"] == "2026-10 Health Score"
+
+
+def test_previous_tier_is_delivered_as_previous_tier_c_and_missing_stays_none():
+    assert one_record(previous_tier="At Risk", previous_score=65)["Previous_Tier__c"] == "At Risk"
+    assert one_record()["Previous_Tier__c"] is None  # the first month: no previous tier, never a made-up one

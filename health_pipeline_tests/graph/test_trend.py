@@ -35,3 +35,5 @@ def test_the_second_month_carries_the_first_months_score_as_its_previous_score(
     first_month = {row["Account__c"]: row for row in read_csv(profile.output_dir / "health_scores_2026-09.csv")}
     assert {account: row["Previous_Score__c"] for account, row in delivered.items()} == {
         account: row["Health_Score__c"] for account, row in first_month.items()}
+    assert {account: row["Previous_Tier__c"] for account, row in delivered.items()} == {
+        account: row["Tier__c"] for account, row in first_month.items()}  # what a CSM reads beside the tier

@@ -26,7 +26,7 @@ from health_pipeline.automation.job import MONTHLY_JOB_NAME
 from health_pipeline.sandbox.runner import Sandbox
 from health_pipeline_tests.graph.conftest import PARTITION, PERIOD, PROFILE_VARIABLES, REPO_ROOT, read_csv
 
-# measured: the server serves in ~10 s; the run takes 45-60 s on 2 busy cores (each step is a process of its own)
+# measured: the server serves in ~10 s; the run (its steps in the run's process) takes 10-30 s on 2 busy cores
 START_TIMEOUT, RUN_TIMEOUT = 90.0, 150.0
 DAGSTER_YAML = """run_coordinator:
   module: dagster.core.run_coordinator

@@ -6,6 +6,7 @@ from dataclasses import field as dataclass_field
 
 PAYMENT_STATUSES = ("Current", "1-30 Days Late", "31-60 Days Late", "60+ Days Late", "Collections")
 TIERS = ("Bronze", "Silver", "Gold", "Platinum")
+HEALTH_TIERS = ("Champion", "Healthy", "At Risk", "Critical", "No Data")
 NUMERIC_TYPES = frozenset({"double", "currency", "percent", "int"})
 TEXT_TYPES = frozenset({"string", "textarea", "picklist", "id", "reference"})
 
@@ -153,11 +154,12 @@ OBJECTS: dict[str, ObjectSpec] = {spec.name: spec for spec in (
         _id(), _text("Name", 80), _ref("Account__c", required=True),
         _text("Health_Score_Key__c", 80, external_id=True, unique=True), _text("Period__c", 7),
         _num("Health_Score__c", precision=5, scale=2, minimum=0, maximum=100), _num("Churn_Risk_Score__c"),
-        _pick("Tier__c", ("Champion", "Healthy", "At Risk", "Critical", "No Data")),
+        _pick("Tier__c", HEALTH_TIERS),
         _num("Coverage__c", "percent", 5, 2), _num("Support_Score__c"), _num("Financial_Score__c"),
         _num("Adoption_Score__c"), _num("Relationship_Score__c"), _num("Platform_Value__c"),
         _text("Modifier_Applied__c"), FieldSpec("Top_Risk_Factors__c", "textarea", length=255),
         _num("Previous_Score__c"), _num("Score_Change__c"), FieldSpec("Scored_At__c", "datetime"),
+        _pick("Previous_Tier__c", HEALTH_TIERS),
     )),
     ObjectSpec("Task", "00T", (
         _id(), _ref("WhatId", label="Related To ID"), _text("Subject"), _text("Status", 40), _text("Priority", 40),
