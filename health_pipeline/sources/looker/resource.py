@@ -11,6 +11,7 @@ from looker_sdk.sdk.api40 import methods as methods40
 from looker_sdk.sdk.api40 import models as models40
 from pydantic import Field
 
+from health_pipeline.sources.common.bounded import REFUSED
 from health_pipeline.sources.common.errors import SourceError, short_body
 from health_pipeline.sources.common.http import CallStats, LogFunction, build_http_session, endpoint_name
 from health_pipeline.sources.common.resource import HttpSourceResource
@@ -125,6 +126,8 @@ class LookerClient:
     def _failure(self, call: str, problem: str) -> SourceError:
         """A SourceError naming the request that failed (the SDK's login, or `call`) and its HTTP status."""
         endpoint, status = self.last_reply.endpoint, self.last_reply.status
+        if problem.startswith(REFUSED):  # the HTTP layer refused the reply (deadline, size); the SDK kept its text
+            return SourceError(SOURCE, call, problem.removeprefix(REFUSED))
         if status is None or status < 400:  # no failed reply: the request got none, or was never sent
             if self.stats.total_calls() > self._sent_before:  # looker_sdk turned a connection error into SDKError
                 return SourceError(SOURCE, call, "no reply after retries")
