@@ -6,7 +6,7 @@ from typing import Iterator
 import dagster as dg
 import pandas as pd
 
-from health_pipeline.assets import score_checks
+from health_pipeline.assets import delivery_guard, score_checks
 from health_pipeline.assets.metadata import column_schema, preview
 from health_pipeline.assets.score_lineage import column_lineage
 from health_pipeline.assets.versions import scoring_code_version
@@ -18,7 +18,7 @@ from health_pipeline.settings.resource import PipelineConfigResource
 from health_pipeline.sources.registry import DISPLAY_NAME_OF_ASSET
 
 SCORES = dg.AssetKey("account_health_scores")
-BLOCKING = ("scores_in_range", "one_row_per_mapped_account", "no_duplicate_keys")
+BLOCKING = ("scores_in_range", "one_row_per_mapped_account", "no_duplicate_keys", delivery_guard.CHECK_NAME)
 WARNING = ("coverage_floor", "sources_configured")
 
 
@@ -92,6 +92,7 @@ def account_health_scores(
         score_checks.coverage_floor(scores, config.pipeline.checks.coverage_floor_pct,
                                     config.pipeline.checks.max_share_below_floor),
         score_checks.sources_configured(unconfigured),
+        delivery_guard.delivery_guard(context, scores, len(sources) - len(unconfigured), config.pipeline.delivery_guard),
     ]
     for outcome in outcomes:
         yield dg.AssetCheckResult(

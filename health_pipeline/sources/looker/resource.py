@@ -17,6 +17,8 @@ from health_pipeline.sources.common.http import CallStats, LogFunction, build_ht
 from health_pipeline.sources.common.resource import HttpSourceResource
 
 SOURCE = "Looker"
+LOGIN_CALL = "POST /api/4.0/login"
+LOGIN_KEYS = "LOOKER_CLIENT_ID / LOOKER_CLIENT_SECRET / LOOKER_BASE_URL"
 T = TypeVar("T")
 
 
@@ -133,6 +135,8 @@ class LookerClient:
                 return SourceError(SOURCE, call, "no reply after retries")
             return SourceError(SOURCE, call, problem)  # refused before sending (e.g. no credentials)
         named = call if endpoint is None or call.startswith(endpoint) else endpoint
+        if named == LOGIN_CALL and status in (400, 401, 403, 404):  # Looker answers a wrong secret with a 404
+            problem = f"{problem}; the login was refused: check {LOGIN_KEYS}"
         return SourceError(SOURCE, named, problem, status=status)
 
     def run_inline_json(self, query: dict[str, Any]) -> str:
