@@ -8,7 +8,7 @@ from typing import Iterator
 
 @contextlib.contextmanager
 def readable_errors() -> Iterator[None]:
-    """Print a configuration, profile, source or busy-month error as text and exit 1 (130 when stopped), not a traceback."""
+    """Print a configuration, profile, source or busy-month error as text and exit 1, instead of a traceback."""
     from health_pipeline.commands.one_month_at_a_time import MonthBusy
     from health_pipeline.deployment.errors import ProfileError
     from health_pipeline.settings import ConfigError
@@ -19,7 +19,4 @@ def readable_errors() -> Iterator[None]:
     except (ConfigError, ProfileError, SourceError, MonthBusy) as error:
         print(str(error), file=sys.stderr)
         raise SystemExit(1) from None
-    except KeyboardInterrupt:
-        print("Stopped (interrupted or terminated): the run is marked failed and nothing more is delivered.",
-              file=sys.stderr)
-        raise SystemExit(130) from None
+

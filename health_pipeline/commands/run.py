@@ -82,8 +82,8 @@ def run(args: argparse.Namespace) -> int:
         os.environ["HEALTH_PIPELINE_CONFIG_DIR"] = args.config_dir
     if args.dry_run:
         os.environ["HEALTH_PIPELINE_DRY_RUN"] = "true"
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     with readable_errors():
+        signal.signal(signal.SIGTERM, _stop_on_sigterm)
         from health_pipeline.settings import default_config_dir, load_config
 
         load_config(default_config_dir())  # every configuration problem at once, before anything runs
