@@ -8,6 +8,7 @@ import dagster as dg
 import pandas as pd
 
 from health_pipeline.assets.score_metadata import tier_metadata
+from health_pipeline.delivery.coverage_guard import coverage_of
 from health_pipeline.delivery.csv_output import write_csv_atomically, write_failed_records
 from health_pipeline.delivery.records import EXTERNAL_ID, SOBJECT, health_score_records
 from health_pipeline.delivery.salesforce_writer import UpsertOutcome, upsert_health_scores
@@ -78,7 +79,8 @@ def salesforce_health_scores(
     if other_months:  # a wrong period would write another month's external IDs
         raise dg.Failure(description=f"account_health_scores for {period} holds rows of {', '.join(other_months)}")
     metadata: dict[str, Any] = {"period": period, "dry_run": sink.dry_run, "dagster/row_count": len(records),
-                                **tier_metadata(account_health_scores)}
+                                **tier_metadata(account_health_scores),
+                                **coverage_of(account_health_scores, period).as_metadata()}  # the guard's baseline
     if sink.dry_run:
         path = write_csv_atomically(records, sink.dry_run_file(period))
         context.log.info(f"{period}: dry run, wrote {len(records)} {SOBJECT} records to {path}")

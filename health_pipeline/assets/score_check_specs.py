@@ -13,6 +13,9 @@ BLOCKING_CHECKS = {
     "scores_in_range": "Every published health score is a whole number from 0 to 100, or null when no source had data.",
     "one_row_per_mapped_account": "The month holds exactly one row per account of config/account_mapping.csv.",
     "no_duplicate_keys": "No account appears twice, so no Health_Score__c external ID is written twice for the month.",
+    "delivery_guard": "The month is not much emptier than the last delivered version of this month or the previous "
+                      "month, and at least one source was configured (config/pipeline.yaml delivery_guard; "
+                      "override: health-pipeline run --allow-coverage-drop).",
 }
 WARNING_CHECKS = {
     "coverage_floor": "At most the configured share of accounts falls under the coverage floor "

@@ -6,7 +6,7 @@ from typing import Iterator
 import dagster as dg
 import pandas as pd
 
-from health_pipeline.assets import score_checks
+from health_pipeline.assets import delivery_guard, score_checks
 from health_pipeline.assets.columns import frame_schema
 from health_pipeline.assets.metadata import preview
 from health_pipeline.assets.score_check_specs import BLOCKING_CHECKS, SCORE_CHECK_SPECS, SCORES
@@ -95,6 +95,7 @@ def account_health_scores(
                                     config.pipeline.checks.max_share_below_floor),
         score_checks.sources_configured(unconfigured),
         score_checks.trend_up_to_date(previous_month(context.partition_key), previous_available),
+        delivery_guard.delivery_guard(context, scores, len(sources) - len(unconfigured), config.pipeline.delivery_guard),
     ]
     for outcome in outcomes:
         yield dg.AssetCheckResult(

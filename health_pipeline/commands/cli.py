@@ -37,7 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the process exit code."""
     args = build_parser().parse_args(argv)
-    return args.handler(args)
+    try:
+        return args.handler(args)
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM during `run` (which raises it so that cleanup runs)
+        print("Stopped (interrupted or terminated): the run is marked failed and nothing more is delivered.",
+              file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

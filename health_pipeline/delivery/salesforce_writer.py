@@ -10,6 +10,7 @@ from typing import Any, Callable, Iterator, Sequence, TypeVar
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError, SalesforceOperationError
 
+from health_pipeline.delivery.bulk_jobs import aborting_unfinished_jobs
 from health_pipeline.delivery.records import EXTERNAL_ID, SOBJECT
 from health_pipeline.sources.common.errors import SourceError, short_body
 
@@ -125,8 +126,9 @@ def upsert_bulk2(sf: Salesforce, records: Sequence[dict], poll_seconds: float) -
     """Upsert through one Bulk API 2.0 ingest job, then read its successful and failed results."""
     outcome = UpsertOutcome(method="bulk2")
     bulk = getattr(sf.bulk2, SOBJECT)
-    jobs = guarded(f"Bulk 2.0 upsert {SOBJECT}", lambda: bulk.upsert(
-        records=[bulk_row(r) for r in records], external_id_field=EXTERNAL_ID, wait=poll_seconds))
+    with aborting_unfinished_jobs(sf):
+        jobs = guarded(f"Bulk 2.0 upsert {SOBJECT}", lambda: bulk.upsert(
+            records=[bulk_row(r) for r in records], external_id_field=EXTERNAL_ID, wait=poll_seconds))
     by_key = {str(r[EXTERNAL_ID]): r for r in records}
     answered: set[str] = set()
     for job in jobs:

@@ -31,7 +31,9 @@ def add_trend(scores: pd.DataFrame, previous: pd.DataFrame | None) -> pd.DataFra
     else:
         last = previous.set_index(ID)
         out["previous_score"] = out[ID].map(last["health_score"]).astype("Int64").array
-        out["previous_tier"] = out[ID].map(last["tier"]).astype(object).where(out["previous_score"].notna(), None)
+        # a month scored "No Data" has no score but does have a tier: keep it
+        tiers = out[ID].map(last["tier"]).astype(object)
+        out["previous_tier"] = tiers.where(tiers.notna(), None)
     out["score_change"] = (out["health_score"] - out["previous_score"]).astype("Int64")
     return out
 

@@ -84,7 +84,9 @@ def parse_mapping(path: Path, sink: list[str]) -> AccountMapping | None:
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
-            rows = [(reader.line_num, row) for row in reader]  # line_num: the row just read
+            rows = []  # (the line the row starts on, its values, the line it ends on)
+            for row in reader:
+                rows.append((rows[-1][2] + 1 if rows else 1, row, reader.line_num))
     except FileNotFoundError:
         problem(f"file not found ({path})")
         return None
@@ -106,9 +108,13 @@ def parse_mapping(path: Path, sink: list[str]) -> AccountMapping | None:
     index = {name: header.index(name) for name in COLUMNS}
     accounts: list[MappedAccount] = []
     first_row: dict[tuple[str, str], int] = {}  # (column, value) -> the row that used it first
-    for row_number, values in rows[1:]:
+    for row_number, values, last_line in rows[1:]:
         if not any(value.strip() for value in values):
             continue  # a blank line
+        if last_line > row_number and any("\n" in value for value in values):
+            problem(f"a quoted value opened on this row runs on to row {last_line} (a missing closing quote?)",
+                    row_number)
+            continue
         if len(values) > len(header):
             problem(f"{len(values)} values but the header has {len(header)} columns", row_number)
             continue

@@ -48,6 +48,13 @@ class DeliverySettings:
 
 
 @dataclass(frozen=True)
+class DeliveryGuardSettings:
+    max_mean_coverage_drop_pts: float = 20.0  # 0-100: refuse when mean coverage fell by more points than this
+    max_share_losing_all_data: float = 0.10  # 0-1: refuse when more than this share of accounts lost all data
+    allow_coverage_drop: bool = False  # deliver anyway (the rare intended case)
+
+
+@dataclass(frozen=True)
 class LookerSettings:
     model: str = "alliants"
     user_sessions_view: str = "user_sessions"
@@ -62,6 +69,7 @@ class PipelineSettings:
     schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
     checks: CheckSettings = field(default_factory=CheckSettings)
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    delivery_guard: DeliveryGuardSettings = field(default_factory=DeliveryGuardSettings)
     looker: LookerSettings = field(default_factory=LookerSettings)
 
 
@@ -89,6 +97,10 @@ def _text(value: Any) -> Any:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)  # a Look id may be written as a number
     return value if isinstance(value, str) and value.strip() else INVALID
+
+
+def _flag(value: Any) -> Any:
+    return value if isinstance(value, bool) else INVALID
 
 
 def _timezone(value: Any) -> Any:
@@ -120,6 +132,11 @@ SCHEMA: dict[str, tuple[type, dict[str, tuple[Callable[[Any], Any], str]]]] = {
         "bulk_threshold": (_integer(1, float("inf")), "a whole number of at least 1"),
         "failure_tolerance": (_integer(0, float("inf")), "a whole number of at least 0"),
     }),
+    "delivery_guard": (DeliveryGuardSettings, {
+        "max_mean_coverage_drop_pts": (_number(0, 100), "a number from 0 to 100"),
+        "max_share_losing_all_data": (_number(0, 1), "a number from 0 to 1"),
+        "allow_coverage_drop": (_flag, "true or false"),
+    }),
     "looker": (LookerSettings, {
         key: (_text, "a non-empty string")
         for key in ("model", "user_sessions_view", "feature_usage_view", "platform_metrics_view", "platform_look_id")
@@ -127,6 +144,8 @@ SCHEMA: dict[str, tuple[type, dict[str, tuple[Callable[[Any], Any], str]]]] = {
 }
 # keys a section may leave out (the settings class's default applies)
 OPTIONAL_KEYS: dict[str, tuple[str, ...]] = {"looker": ("platform_look_id",)}
+# sections a file may leave out (their defaults apply): a file written before the section existed still loads
+OPTIONAL_SECTIONS = ("delivery_guard",)
 
 
 def parse_pipeline(path: Path, sink: list[str]) -> PipelineSettings | None:
@@ -136,7 +155,7 @@ def parse_pipeline(path: Path, sink: list[str]) -> PipelineSettings | None:
     data = read_yaml_mapping(path, problems)
     if data is None:
         return None
-    check_keys(data, problems, "", tuple(SCHEMA))
+    check_keys(data, problems, "", tuple(key for key in SCHEMA if key not in OPTIONAL_SECTIONS), OPTIONAL_SECTIONS)
     sections: dict[str, Any] = {}
     for section, (cls, keys) in SCHEMA.items():
         mapping: LineDict | None = sub_mapping(data, section, problems, section)

@@ -15,6 +15,7 @@ ROOT = PACKAGE_DIR.parent
 # The pure code: no Dagster, no client, no I/O library (ARCHITECTURE.md, "Pure core").
 PURE_MODULES = ("health_pipeline.scoring", "health_pipeline.sources.common.period",
                 "health_pipeline.sources.common.frame", "health_pipeline.sources.common.values",
+                "health_pipeline.sources.common.replies", "health_pipeline.delivery.coverage_guard",
                 *(f"health_pipeline.sources.{vendor}.metrics" for vendor in ("intercom", "jira", "looker", "salesforce")),
                 "health_pipeline.sources.salesforce.soql")
 FORBIDDEN_IN_PURE = ("dagster", "requests", "looker_sdk", "urllib3", "boto3", "yaml")

@@ -91,7 +91,7 @@ def test_the_session_adapter_paces_every_call(monkeypatch):
     monkeypatch.setattr(type(adapter).__mro__[1], "send", lambda self, request, **kwargs: "sent")
     import requests
     request = requests.Request("GET", "http://127.0.0.1:9/x").prepare()
-    for _ in range(3):
-        assert adapter.send(request) == "sent"
+    for _ in range(3):  # stream=True: the caller reads the body itself, so the stub reply is passed through
+        assert adapter.send(request, stream=True) == "sent"
     assert len(asked) == 3
     assert stats.calls == {"GET /x": 3}

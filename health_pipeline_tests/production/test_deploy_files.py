@@ -48,11 +48,16 @@ def test_instance_config_is_valid_postgres_with_pools_counted_per_run(directory)
     assert db["scheme"] == "postgresql+psycopg2"
     assert config["concurrency"]["pools"] == {"granularity": "run", "default_limit": 1}
     assert "run_queue" not in config  # one place for concurrency: the `concurrency` section
+    # one run per month at a time, and a run whose worker died is marked failed
+    assert config["concurrency"]["runs"]["tag_concurrency_limits"] == [
+        {"key": "dagster/partition", "value": {"applyLimitPerUniqueValue": True}, "limit": 1}]
+    assert config["run_monitoring"]["enabled"] is True
 
 
 def test_the_ecs_file_is_the_base_file_plus_launcher_and_compute_logs():
     base, ecs = load(DEPLOY / "dagster.yaml"), load(DEPLOY / "ecs" / "dagster.yaml")
-    assert (ecs["storage"], ecs["concurrency"]) == (base["storage"], base["concurrency"])
+    assert (ecs["storage"], ecs["concurrency"], ecs["run_monitoring"]) == (
+        base["storage"], base["concurrency"], base["run_monitoring"])
     assert set(ecs) - set(base) == {"run_launcher", "compute_logs"}
 
 
@@ -76,6 +81,8 @@ def test_helm_values_match_the_instance_config_the_module_and_the_scheme():
     queued = values["dagsterDaemon"]["runCoordinator"]["config"]["queuedRunCoordinator"]
     runs = load(DEPLOY / "dagster.yaml")["concurrency"]["runs"]
     assert queued["maxConcurrentRuns"] == runs["max_concurrent_runs"]
+    assert queued["tagConcurrencyLimits"] == runs["tag_concurrency_limits"]
+    assert values["dagsterDaemon"]["runMonitoring"]["enabled"] is True
     [deployment] = values["dagster-user-deployments"]["deployments"]
     assert deployment["dagsterApiGrpcArgs"] == ["-m", code_location_module()]
     assert values["runLauncher"]["type"] == "K8sRunLauncher"
@@ -89,3 +96,14 @@ def test_the_dockerfile_serves_the_code_location_from_python_311_slim():
     [cmd] = re.findall(r"^CMD (\[.*\])$", dockerfile, re.MULTILINE)
     assert yaml.safe_load(cmd)[:5] == ["dagster", "api", "grpc", "-m", code_location_module()]
     assert not re.search(r"^ENTRYPOINT", dockerfile, re.MULTILINE)  # the chart passes the whole command as args
+
+
+def test_the_sandbox_instance_holds_one_run_per_month_like_production(tmp_path):
+    from health_pipeline.commands.materialise import SANDBOX_INSTANCE_YAML
+
+    (tmp_path / "dagster.yaml").write_text(SANDBOX_INSTANCE_YAML, encoding="utf-8")
+    sandbox, _ = dagster_instance_config(str(tmp_path))
+    production = load(DEPLOY / "dagster.yaml")
+    assert sandbox["concurrency"]["runs"]["tag_concurrency_limits"] == \
+        production["concurrency"]["runs"]["tag_concurrency_limits"]
+    assert sandbox["run_monitoring"]["enabled"] is True

@@ -241,6 +241,19 @@ def test_fixture_directory_round_trip(tmp_path):
     assert load_fixture_dir(tmp_path).jira_tables(None, None) == []  # an absent file: no records
 
 
+def test_salesforce_records_sharing_15_id_characters_are_refused_naming_file_and_records(tmp_path):
+    """Salesforce's key is the Id's first 15 (case-sensitive) characters: two records with the same key are one
+    record twice, which the loader refuses instead of silently keeping one."""
+    accounts = tmp_path / "salesforce" / "Account.json"
+    accounts.parent.mkdir()
+    accounts.write_text(json.dumps([{"Id": "001Mn00000AlphaIAB", "Name": "Alpha"},
+                                    {"Id": "001Mn00000BetaaIAB", "Name": "Beta"},
+                                    {"Id": "001Mn00000AlphaXYZ", "Name": "Alpha again"}]))
+    with pytest.raises(FixtureError, match=r"salesforce/Account\.json: records 0 and 2 have the same Id "
+                                           r"'001Mn00000Alpha'"):
+        load_fixture_dir(tmp_path)
+
+
 def test_malformed_fixture_files_name_the_file(tmp_path):
     bad = tmp_path / "intercom" / "conversations.json"
     bad.parent.mkdir()

@@ -56,15 +56,15 @@ def test_soql_exact_without_phase2():
             f" FROM Account WHERE Id IN {ids}"
         ],
         "Opportunity": [
-            "SELECT AccountId, CloseDate FROM Opportunity WHERE Type = 'Renewal' AND CloseDate >= 2026-11-01"
+            "SELECT Id, AccountId, CloseDate FROM Opportunity WHERE Type = 'Renewal' AND CloseDate >= 2026-11-01"
             f" AND AccountId IN {ids}"
         ],
         "Contract": [
-            "SELECT AccountId, StartDate FROM Contract WHERE Change_Type__c = 'Downgrade'"
+            "SELECT Id, AccountId, StartDate FROM Contract WHERE Change_Type__c = 'Downgrade'"
             f" AND StartDate >= 2025-11-01 AND StartDate < 2026-11-01 AND AccountId IN {ids}"
         ],
         "Churn_Signal__c": [
-            "SELECT Account__c, Severity__c FROM Churn_Signal__c WHERE Detected_Date__c < 2026-11-01"
+            "SELECT Id, Account__c, Severity__c FROM Churn_Signal__c WHERE Detected_Date__c < 2026-11-01"
             f" AND (Resolved_Date__c = null OR Resolved_Date__c >= 2026-11-01) AND Account__c IN {ids}"
         ],
     }

@@ -80,7 +80,9 @@ def test_a_failing_run_shows_no_secret(mini_sandbox, mini_config_dir, debug_logs
 WRONG = {
     "intercom": ({"token": "wrong-intercom-token-1234"}, "Intercom: POST /conversations/search answered HTTP 401"),
     "jira": ({"api_token": "wrong-jira-token-1234"}, "Jira: POST /rest/api/3/search/jql answered HTTP 401"),
-    "looker": ({"client_secret": "wrong-looker-secret-1234"}, "Looker: POST /api/4.0/login answered HTTP 404"),
+    "looker": ({"client_secret": "wrong-looker-secret-1234"},
+               "Looker: POST /api/4.0/login answered HTTP 404: Not found; the login was refused: check "
+               "LOOKER_CLIENT_ID / LOOKER_CLIENT_SECRET / LOOKER_BASE_URL"),
     "salesforce": ({"password": "wrong-sf-password-1234"}, "Salesforce: SOAP login failed: INVALID_LOGIN"),
 }
 

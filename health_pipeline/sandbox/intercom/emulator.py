@@ -7,6 +7,7 @@ import math
 from health_pipeline.sandbox.intercom.search import DEFAULT_PER_PAGE, MAX_PER_PAGE, SearchEngine, SearchError, validate
 from health_pipeline.sandbox.server.emulator import Emulator, Request, Response, json_response
 from health_pipeline.sandbox.server.faults import RateDecision
+from health_pipeline.sandbox.server.reply_faults import LOOP_CURSOR
 from health_pipeline.sandbox.world.data import SandboxData
 
 SUPPORTED_VERSIONS = ("2.11", "2.12", "2.13", "2.14", "2.15")
@@ -47,6 +48,14 @@ class IntercomEmulator(Emulator):
                               f"The requested version '{version}' is not valid. "
                               f"Supported versions: {', '.join(SUPPORTED_VERSIONS)}")
         return None
+
+    def loop_reply(self, payload: object) -> object:
+        """A search page whose `pages.next.starting_after` is the looping cursor."""
+        if not isinstance(payload, dict) or "conversations" not in payload:
+            return None
+        pages = dict(payload.get("pages") or {})
+        pages["next"] = {"per_page": pages.get("per_page", DEFAULT_PER_PAGE), "starting_after": LOOP_CURSOR}
+        return {**payload, "pages": pages}
 
     def not_found(self, request: Request) -> Response:
         """Unknown path."""

@@ -11,6 +11,7 @@ from health_pipeline.sandbox.jira.evaluate import JiraSearch
 from health_pipeline.sandbox.jira.jql import JqlError
 from health_pipeline.sandbox.server.emulator import Emulator, Request, Response, json_response
 from health_pipeline.sandbox.server.faults import RateDecision
+from health_pipeline.sandbox.server.reply_faults import LOOP_CURSOR
 from health_pipeline.sandbox.world.data import SandboxData
 
 DEFAULT_MAX_RESULTS = 50
@@ -79,6 +80,12 @@ class JiraEmulator(Emulator):
         if scheme.lower() == "basic" and given == f"{self.email}:{self.api_token}":
             return None
         return jira_error(401, UNAUTHENTICATED, {"WWW-Authenticate": 'Basic realm="protected-area"'})
+
+    def loop_reply(self, payload: Any) -> Any:
+        """A search page whose `nextPageToken` is the looping cursor."""
+        if not isinstance(payload, dict) or "issues" not in payload:
+            return None
+        return {**payload, "nextPageToken": LOOP_CURSOR, "isLast": False}
 
     def not_found(self, request: Request) -> Response:
         """Unknown path."""

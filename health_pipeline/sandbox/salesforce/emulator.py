@@ -25,6 +25,7 @@ from health_pipeline.sandbox.salesforce.store import SalesforceStore
 from health_pipeline.sandbox.salesforce.values import make_id
 from health_pipeline.sandbox.server.emulator import Emulator, Request, Response, json_response, text_response
 from health_pipeline.sandbox.server.faults import RateDecision
+from health_pipeline.sandbox.server.reply_faults import LOOP_CURSOR
 
 DATA = r"/services/data/v(?P<ver>\d+\.\d+)"
 LOGIN = "POST /services/Soap/u/{version}"
@@ -90,6 +91,13 @@ class SalesforceEmulator(Emulator):
         add("GET", job + r"/(?P<kind>successfulResults|failedResults|unprocessed[Rr]ecords)/?", self.bulk2.results,
             BULK_RESULTS)
         add("DELETE", job + "/?", self.bulk2.delete, BULK_DELETE)
+
+    def loop_reply(self, payload: Any) -> Any:
+        """A query page whose `nextRecordsUrl` names the looping locator."""
+        if not isinstance(payload, dict) or "totalSize" not in payload:
+            return None
+        # any API version reaches the same route; the client follows the URL as given
+        return {**payload, "done": False, "nextRecordsUrl": f"/services/data/v59.0/query/{LOOP_CURSOR}-0"}
 
     # --- the base's hooks: Salesforce's own error shapes -------------------------------------------
     def authenticate(self, request: Request, endpoint: str) -> Response | None:

@@ -12,6 +12,7 @@ from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
 from health_pipeline.sandbox.server.faults import CallCounter, FaultPlan, RateDecision
+from health_pipeline.sandbox.server.reply_faults import ReplyReshaper, asks_for_loop, json_payload
 
 
 @dataclass
@@ -95,6 +96,7 @@ class Emulator:
         self.router = Router()
         self.faults = FaultPlan()
         self.calls = CallCounter()
+        self.reshaper = ReplyReshaper(self.faults)
 
     def authenticate(self, request: Request, endpoint: str) -> Response | None:
         """Return the vendor's 401 reply when the request is not authorised, else None."""
@@ -111,6 +113,10 @@ class Emulator:
     def server_error(self, status: int) -> Response:
         """The vendor's 5xx reply."""
         return json_response(status, {"message": "service unavailable"})
+
+    def loop_reply(self, payload: Any) -> Any:
+        """This vendor's paged reply with its cursor set to LOOP_CURSOR (None: the reply has no cursor)."""
+        return None
 
     def on_sessions_expired(self) -> None:
         """Forget every issued session or token (called when the fault is switched on)."""
@@ -138,11 +144,26 @@ class Emulator:
         denied = self.authenticate(request, endpoint)
         if denied is not None:
             return denied
-        response = handler(request)
+        if self.faults.looping and self.reshaper.looped_reply is not None and asks_for_loop(request.path, request.body):
+            return json_response(200, self.reshaper.looped_reply)
+        response = self._reshaped(handler(request))
         if decision is not None:
             response.headers.update(self.rate_limit_headers(decision))
         if self.faults.take_malformed():
             response.body = response.body[: max(1, len(response.body) // 2)] + b"\x00<truncated"
+        return response
+
+    def _reshaped(self, response: Response) -> Response:
+        """The handler's reply with the body faults applied (JSON replies of status 200 only)."""
+        if response.status != 200 or response.content_type != "application/json" or not self.faults.reshapes_bodies():
+            return response
+        payload = self.reshaper.reshape(json_payload(response.body))
+        looped = self.loop_reply(payload) if self.faults.looping else None
+        if looped is not None:
+            self.reshaper.looped_reply = payload = looped
+        body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
+        size = self.faults.take_oversize()
+        response.body = self.reshaper.pad(body, size) if size else body
         return response
 
     def rate_limit_headers(self, decision: RateDecision) -> dict[str, str]:
@@ -180,8 +201,16 @@ class _RequestHandler(BaseHTTPRequestHandler):
         for name, value in response.headers.items():
             self.send_header(name, value)
         self.end_headers()
-        if self.command != "HEAD":
+        if self.command == "HEAD":
+            return
+        seconds_per_byte = self.emulator.faults.take_trickle()
+        if seconds_per_byte is None:
             self.wfile.write(response.body)
+            return
+        for position in range(len(response.body)):
+            self.wfile.write(response.body[position:position + 1])
+            self.wfile.flush()
+            time.sleep(seconds_per_byte)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve
 

@@ -6,6 +6,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 
+REMOVE = object()  # `rewrite_next`'s value that removes the key
+
 
 @dataclass(frozen=True)
 class RateLimit:
@@ -29,8 +31,9 @@ class RateDecision:
 class FaultPlan:
     """The faults switched on for one emulator; every method is thread-safe.
 
-    Counted faults (`fail_next`, `malformed_next`, `drop_next`, `expire_sessions`) apply to the
-    next N calls that reach the emulator, in arrival order, so a test sees exactly what it asked for.
+    Counted faults (`fail_next`, `malformed_next`, `drop_next`, `expire_sessions`, `trickle_next`,
+    `oversize_next`, `rewrite_next`) apply to the next N calls that reach the emulator, in arrival order,
+    so a test sees exactly what it asked for. `loop_cursors` and `repeat_items` stay on until `clear`.
     """
 
     def __init__(self) -> None:
@@ -43,6 +46,11 @@ class FaultPlan:
         self._malformed = 0
         self._drops = 0
         self._expire = False
+        self.looping = False
+        self._trickles: list[float] = []
+        self._oversizes: list[int] = []
+        self._rewrites: list[tuple[str, object]] = []
+        self.repeat_key: str | None = None
 
     def set_latency(self, seconds: float) -> None:
         """Add `seconds` of latency to every request."""
@@ -74,6 +82,52 @@ class FaultPlan:
         """Invalidate every session or token issued so far (the emulator decides what that means)."""
         with self._lock:
             self._expire = True
+
+    def loop_cursors(self) -> None:
+        """Answer every paged call with a cursor that points back at the same page, forever."""
+        self.looping = True
+
+    def trickle_next(self, count: int = 1, seconds_per_byte: float = 1.0) -> None:
+        """Send the next `count` reply bodies one byte every `seconds_per_byte`."""
+        with self._lock:
+            self._trickles.extend([float(seconds_per_byte)] * int(count))
+
+    def oversize_next(self, count: int = 1, size_bytes: int = 1048576) -> None:
+        """Pad the next `count` JSON reply bodies with whitespace to `size_bytes` (still valid JSON)."""
+        with self._lock:
+            self._oversizes.extend([int(size_bytes)] * int(count))
+
+    def rewrite_next(self, key: str, value: object = REMOVE, count: int = 1) -> None:
+        """Remove the top-level `key` of the next `count` JSON replies that have it, or set it to `value`."""
+        with self._lock:
+            self._rewrites.extend([(key, value)] * int(count))
+
+    def repeat_items(self, key: str) -> None:
+        """Every JSON reply's list `key` also carries the items of the previous such reply (the first: twice)."""
+        self.repeat_key = key
+
+    def reshapes_bodies(self) -> bool:
+        """True while a fault that changes reply bodies is on or pending."""
+        with self._lock:
+            return bool(self.looping or self.repeat_key or self._rewrites or self._oversizes)
+
+    def take_trickle(self) -> float | None:
+        """Consume one pending trickled body: seconds per byte, if any."""
+        with self._lock:
+            return self._trickles.pop(0) if self._trickles else None
+
+    def take_oversize(self) -> int | None:
+        """Consume one pending oversized body: its size, if any."""
+        with self._lock:
+            return self._oversizes.pop(0) if self._oversizes else None
+
+    def take_rewrite(self, keys: object) -> tuple[str, object] | None:
+        """Consume the first pending rewrite whose key is among `keys`, if any."""
+        with self._lock:
+            for position, (key, value) in enumerate(self._rewrites):
+                if key in keys:  # type: ignore[operator]
+                    return self._rewrites.pop(position)
+            return None
 
     def take_expiry(self) -> bool:
         """Return True once after `expire_sessions` was called, for the emulator to act on."""
@@ -126,6 +180,11 @@ class FaultPlan:
             self._fail_statuses.clear()
             self._malformed = self._drops = 0
             self._expire = False
+            self._trickles.clear()
+            self._oversizes.clear()
+            self._rewrites.clear()
+        self.looping = False
+        self.repeat_key = None
 
 
 class CallCounter:

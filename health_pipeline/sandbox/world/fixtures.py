@@ -179,8 +179,13 @@ def load_fixture_dir(path: str | Path) -> FixtureData:
     salesforce = {}
     for file in sorted((root / "salesforce").glob("*.json")):
         rows = _read_list(file)
+        first: dict[str, int] = {}  # an Id's first 15 characters (Salesforce's case-sensitive key) -> record
         for i, record in enumerate(rows or []):
             _require(isinstance(record.get("Id"), str), str(file), f"record {i} has no string Id")
+            key = record["Id"][:15]
+            _require(key not in first, str(file), f"records {first.get(key)} and {i} have the same Id "
+                                                  f"{key!r} (the first 15 characters name a record)")
+            first[key] = i
         salesforce[file.stem] = rows or []
     parts = {}
     for name, relative in (("conversations", "intercom/conversations.json"), ("companies", "intercom/companies.json"),

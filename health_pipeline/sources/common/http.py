@@ -14,6 +14,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from health_pipeline.sources.common.bounded import send_bounded
+
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 LogFunction = Callable[[str], None]
 
@@ -29,6 +31,8 @@ class RetrySettings:
     retry_after_max: float = 120.0
     connect_timeout: float = 5.0
     read_timeout: float = 60.0
+    deadline_seconds: float = 300.0  # one request, connect plus every byte of the reply
+    max_reply_bytes: int = 256 * 1048576
 
 
 @dataclass
@@ -174,18 +178,21 @@ class CountingAdapter(HTTPAdapter):
     def __init__(self, settings: RetrySettings, stats: CallStats, retry: Retry, *, pacer: CallPacer | None = None,
                  **kwargs: Any) -> None:
         self._timeout = (settings.connect_timeout, settings.read_timeout)
+        self._bounds = (settings.deadline_seconds, settings.max_reply_bytes)
         self._stats = stats
         self._pacer = pacer
         super().__init__(max_retries=retry, **kwargs)
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        """Send with the default timeout unless the caller gave one, once the pacer lets the call through."""
+        """Send with the default timeout unless the caller gave one, once the pacer lets the call through;
+        the reply is read under the deadline and size limit."""
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self._timeout
         if self._pacer is not None:
             self._pacer.acquire()
-        self._stats.count_call(endpoint_name(request.method, request.url))
-        return super().send(request, **kwargs)
+        endpoint = endpoint_name(request.method, request.url)
+        self._stats.count_call(endpoint)
+        return send_bounded(super().send, request, endpoint, *self._bounds, **kwargs)
 
 
 def build_retry(source: str, settings: RetrySettings, log: LogFunction | None, stats: CallStats) -> LoggedRetry:

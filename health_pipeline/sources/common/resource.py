@@ -7,6 +7,7 @@ import dagster as dg
 import requests
 from pydantic import Field
 
+from health_pipeline.sources.common.bounded import REFUSED, ReplyRefused
 from health_pipeline.sources.common.errors import SourceError, short_body
 from health_pipeline.sources.common.http import RetrySettings
 
@@ -22,6 +23,10 @@ class HttpSourceResource(dg.ConfigurableResource):
     )
     connect_timeout: float = Field(default=5.0, description="TCP connect timeout per call, in seconds.")
     read_timeout: float = Field(default=60.0, description="Read timeout per call, in seconds.")
+    request_deadline_seconds: float = Field(
+        default=300.0, gt=0,
+        description="Total time one request may take, connect plus every byte of the reply, in seconds.")
+    max_reply_mb: float = Field(default=256.0, gt=0, description="Largest reply body accepted, in MiB.")
 
     def retry_settings(self) -> RetrySettings:
         """These settings as the HTTP layer's value object."""
@@ -32,6 +37,8 @@ class HttpSourceResource(dg.ConfigurableResource):
             retry_after_max=self.retry_after_max,
             connect_timeout=self.connect_timeout,
             read_timeout=self.read_timeout,
+            deadline_seconds=self.request_deadline_seconds,
+            max_reply_bytes=int(self.max_reply_mb * 1048576),
         )
 
 
@@ -39,6 +46,8 @@ def call_json(session: requests.Session, source: str, call: str, method: str, ur
     """Make one call (the session retries it) and return its JSON, or raise a SourceError naming it."""
     try:
         response = session.request(method, url, **kwargs)
+    except ReplyRefused as error:
+        raise SourceError(source, call, str(error).removeprefix(REFUSED)) from None
     except requests.RequestException as error:
         raise SourceError(source, call, f"no reply after retries ({type(error).__name__})") from None
     if response.status_code >= 400:

@@ -4,14 +4,14 @@ from __future__ import annotations
 import math
 import queue
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterator, Optional
 
 from pydantic import Field
 
-from health_pipeline.sources.common.errors import SourceError
 from health_pipeline.sources.common.http import CallPacer, CallStats, LogFunction, build_http_session
 from health_pipeline.sources.common.period import Period
+from health_pipeline.sources.common.replies import CursorGuard, optional_key, require_records
 from health_pipeline.sources.common.resource import HttpSourceResource, call_json
 from health_pipeline.sources.intercom.metrics import window_search
 
@@ -88,6 +88,7 @@ class SearchStream:
     pages: int = 0
     conversations: int = 0
     total_count: Optional[int] = None
+    cursors: CursorGuard = field(default_factory=lambda: CursorGuard(SOURCE, SEARCH_CALL))
 
 
 _DONE = object()
@@ -118,11 +119,12 @@ class IntercomClient:
         """One search call: the page's conversations, the next cursor (None on the last page) and the reply."""
         body = window_search(stream.lo, stream.hi, per_page=self.per_page, starting_after=cursor)
         reply = call_json(self.session, SOURCE, SEARCH_CALL, "POST", f"{self.base_url}/conversations/search", json=body)
-        conversations = reply.get("conversations") if isinstance(reply, dict) else None
-        if not isinstance(conversations, list):
-            raise SourceError(SOURCE, SEARCH_CALL, "the reply has no 'conversations' list")
-        next_page = (reply.get("pages") or {}).get("next")
-        cursor = next_page.get("starting_after") if isinstance(next_page, dict) else None
+        conversations = require_records(reply, SOURCE, SEARCH_CALL, "conversations")
+        pages = optional_key(reply, SOURCE, SEARCH_CALL, "pages", dict) or {}
+        next_page = optional_key(pages, SOURCE, SEARCH_CALL, "next", dict) or {}
+        cursor = optional_key(next_page, SOURCE, SEARCH_CALL, "starting_after", str)
+        if cursor:
+            stream.cursors.check(cursor)
         return conversations, (cursor or None), reply
 
     def _follow(self, stream: SearchStream, cursor: str | None = None,

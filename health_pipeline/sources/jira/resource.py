@@ -5,9 +5,9 @@ from typing import Any, Iterator, Optional
 
 from pydantic import Field
 
-from health_pipeline.sources.common.errors import SourceError
 from health_pipeline.sources.common.http import CallPacer, CallStats, LogFunction, build_http_session
 from health_pipeline.sources.common.period import Period
+from health_pipeline.sources.common.replies import CursorGuard, optional_key, require_records
 from health_pipeline.sources.common.resource import HttpSourceResource, call_json
 from health_pipeline.sources.jira.metrics import JIRA_FIELDS, JiraLink, build_bug_jql
 
@@ -73,14 +73,13 @@ class JiraClient:
         fields = list(JIRA_FIELDS) + ([link.custom_field_id] if link.custom_field_id else [])
         body: dict[str, Any] = {"jql": build_bug_jql(projects, period), "maxResults": self.page_size, "fields": fields}
         call = "POST /rest/api/3/search/jql"
+        cursors = CursorGuard(SOURCE, call)
         while True:
             reply = call_json(self.session, SOURCE, call, "POST", f"{self.base_url}/rest/api/3/search/jql", json=body)
-            issues = reply.get("issues") if isinstance(reply, dict) else None
-            if not isinstance(issues, list):
-                raise SourceError(SOURCE, call, "the reply has no 'issues' list")
+            issues = require_records(reply, SOURCE, call, "issues")
+            token = optional_key(reply, SOURCE, call, "nextPageToken", str)
             self.pages += 1
             yield issues
-            token = reply.get("nextPageToken")
             if not token or reply.get("isLast") is True:
                 return
-            body["nextPageToken"] = token
+            body["nextPageToken"] = cursors.check(token)

@@ -11,11 +11,14 @@ from looker_sdk.sdk.api40 import methods as methods40
 from looker_sdk.sdk.api40 import models as models40
 from pydantic import Field
 
+from health_pipeline.sources.common.bounded import REFUSED
 from health_pipeline.sources.common.errors import SourceError, short_body
 from health_pipeline.sources.common.http import CallStats, LogFunction, build_http_session, endpoint_name
 from health_pipeline.sources.common.resource import HttpSourceResource
 
 SOURCE = "Looker"
+LOGIN_CALL = "POST /api/4.0/login"
+LOGIN_KEYS = "LOOKER_CLIENT_ID / LOOKER_CLIENT_SECRET / LOOKER_BASE_URL"
 T = TypeVar("T")
 
 
@@ -125,11 +128,15 @@ class LookerClient:
     def _failure(self, call: str, problem: str) -> SourceError:
         """A SourceError naming the request that failed (the SDK's login, or `call`) and its HTTP status."""
         endpoint, status = self.last_reply.endpoint, self.last_reply.status
+        if problem.startswith(REFUSED):  # the HTTP layer refused the reply (deadline, size); the SDK kept its text
+            return SourceError(SOURCE, call, problem.removeprefix(REFUSED))
         if status is None or status < 400:  # no failed reply: the request got none, or was never sent
             if self.stats.total_calls() > self._sent_before:  # looker_sdk turned a connection error into SDKError
                 return SourceError(SOURCE, call, "no reply after retries")
             return SourceError(SOURCE, call, problem)  # refused before sending (e.g. no credentials)
         named = call if endpoint is None or call.startswith(endpoint) else endpoint
+        if named == LOGIN_CALL and status in (400, 401, 403, 404):  # Looker answers a wrong secret with a 404
+            problem = f"{problem}; the login was refused: check {LOGIN_KEYS}"
         return SourceError(SOURCE, named, problem, status=status)
 
     def run_inline_json(self, query: dict[str, Any]) -> str:

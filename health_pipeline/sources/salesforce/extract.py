@@ -54,6 +54,7 @@ def extract_salesforce(resource: SalesforceResource, period: Period, account_ids
         "accounts_missing_in_salesforce": len(accumulator.missing_accounts),
         "accounts_named_in_soql": filter_by_id,
         "soql_statements": sum(len(soql) for soql in statements.values()),
+        "repeated_records_dropped": sum(client.repeated.values()),
     }
     if not phase2:
         result.notes.append(
@@ -68,8 +69,9 @@ def _fold(client: SalesforceClient, accumulator: pure.SalesforceAccumulator, sob
           statements: Sequence[str]) -> None:
     """Run an object's statements page by page into the accumulator."""
     fold = getattr(accumulator, _FOLDERS[sobject])
+    seen: set[str] = set()  # an object's records by Id, across its statements and pages
     for soql in statements:
-        for records in client.iter_query_pages(soql, sobject):
+        for records in client.iter_query_pages(soql, sobject, seen):
             fold(records)
 
 

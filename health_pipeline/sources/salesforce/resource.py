@@ -9,8 +9,10 @@ from pydantic import Field
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceAuthenticationFailed, SalesforceError
 
+from health_pipeline.sources.common.bounded import REFUSED, ReplyRefused, send_bounded
 from health_pipeline.sources.common.errors import SourceError, short_body
 from health_pipeline.sources.common.http import CallStats, LogFunction, build_retry, endpoint_name
+from health_pipeline.sources.common.replies import CursorGuard, optional_key, require_records
 from health_pipeline.sources.common.resource import HttpSourceResource
 from health_pipeline.sources.salesforce.session import SalesforceTransport
 
@@ -22,14 +24,16 @@ T = TypeVar("T")
 class _CountedSalesforceTransport(SalesforceTransport):
     """The Salesforce transport with the shared retry policy and per-endpoint call counting."""
 
-    def __init__(self, stats: CallStats, **kwargs: Any) -> None:
+    def __init__(self, stats: CallStats, bounds: tuple[float, int], **kwargs: Any) -> None:
         self._stats = stats
+        self._bounds = bounds
         super().__init__(**kwargs)
 
-    def send(self, request: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        """Count the call, then send it through the retrying transport."""
-        self._stats.count_call(endpoint_name(request.method, request.url))
-        return super().send(request, *args, **kwargs)
+    def send(self, request: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        """Count the call, then send it through the retrying transport and read the reply under the bounds."""
+        endpoint = endpoint_name(request.method, request.url)
+        self._stats.count_call(endpoint)
+        return send_bounded(super().send, request, endpoint, *self._bounds, **kwargs)
 
 
 class SalesforceResource(HttpSourceResource):
@@ -68,10 +72,11 @@ class SalesforceResource(HttpSourceResource):
 
         stats = CallStats()
         session = requests.Session()
+        settings = self.retry_settings()
         transport = _CountedSalesforceTransport(
-            stats, domain=self.domain, login_url_override=self.login_url_override, ca_bundle=self.ca_bundle,
+            stats, (settings.deadline_seconds, settings.max_reply_bytes), domain=self.domain, login_url_override=self.login_url_override, ca_bundle=self.ca_bundle,
             timeout=(self.connect_timeout, self.read_timeout),
-            max_retries=build_retry(SOURCE, self.retry_settings(), log, stats),
+            max_retries=build_retry(SOURCE, settings, log, stats),
         )
         session.mount("https://", transport)
         session.mount("http://", transport)
@@ -109,12 +114,15 @@ class SalesforceClient:
         self.sf = sf
         self.stats = stats
         self.pages: dict[str, int] = {}
+        self.repeated: dict[str, int] = {}  # object -> records dropped because their Id was already read
 
     def _call(self, call: str, action: Callable[[], T]) -> T:
         try:
             return action()
         except SalesforceError as error:
             raise SourceError(SOURCE, call, _error_text(error.content), status=error.status) from None
+        except ReplyRefused as error:
+            raise SourceError(SOURCE, call, str(error).removeprefix(REFUSED)) from None
         except json.JSONDecodeError:  # before OSError: requests' JSONDecodeError is an OSError too
             raise SourceError(SOURCE, call, "the reply is not valid JSON") from None
         except OSError as error:
@@ -124,20 +132,42 @@ class SalesforceClient:
 
     def describe_field_names(self, sobject: str) -> set[str]:
         """The field API names `describe` lists for `sobject`."""
-        described = self._call(f"GET sobjects/{sobject}/describe", lambda: getattr(self.sf, sobject).describe())
-        return {field["name"] for field in described.get("fields", [])}
+        call = f"GET sobjects/{sobject}/describe"
+        described = self._call(call, lambda: getattr(self.sf, sobject).describe())
+        return {field.get("name") for field in require_records(described, SOURCE, call, "fields")}
 
-    def iter_query_pages(self, soql: str, label: str) -> Iterator[list[dict]]:
-        """Yield each batch of records of `soql`, following `nextRecordsUrl` to the end."""
+    def iter_query_pages(self, soql: str, label: str, seen: set[str] | None = None) -> Iterator[list[dict]]:
+        """Yield each batch of records of `soql`, following `nextRecordsUrl` to the end, each record once.
+
+        `seen` holds the Ids already yielded for this object (share it across an object's statements).
+        """
         call = f"GET query ({label})"
+        cursors = CursorGuard(SOURCE, call)
+        seen = set() if seen is None else seen
         reply = self._call(call, lambda: self.sf.query(soql))
         while True:
+            records = require_records(reply, SOURCE, call, "records")
+            done = optional_key(reply, SOURCE, call, "done", bool)
+            locator = optional_key(reply, SOURCE, call, "nextRecordsUrl", str)
             self.pages[label] = self.pages.get(label, 0) + 1
-            yield reply.get("records", [])
-            locator = reply.get("nextRecordsUrl")
-            if reply.get("done", True) or not locator:
+            yield self._first_sight(records, seen, label)
+            if done is not False or not locator:
                 return
+            cursors.check(locator)
             reply = self._call(call, lambda: self.sf.query_more(locator, identifier_is_url=True))
+
+    def _first_sight(self, records: list[dict], seen: set[str], label: str) -> list[dict]:
+        """The records whose Id this object has not yielded yet (a record repeated across pages counts once)."""
+        fresh = []
+        for record in records:
+            record_id = record.get("Id")
+            if record_id is not None and record_id in seen:
+                self.repeated[label] = self.repeated.get(label, 0) + 1
+                continue
+            if record_id is not None:
+                seen.add(record_id)
+            fresh.append(record)
+        return fresh
 
 
 def _error_text(content: Any) -> str:

@@ -98,7 +98,7 @@ def soql_queries(
         "Account": (f"SELECT {', '.join(fields)} FROM Account", "WHERE", "Id"),
         "Opportunity": (
             format_soql(
-                "SELECT AccountId, CloseDate FROM Opportunity WHERE Type = {} AND CloseDate >= {}",
+                "SELECT Id, AccountId, CloseDate FROM Opportunity WHERE Type = {} AND CloseDate >= {}",
                 "Renewal", end,
             ),
             "AND",
@@ -106,7 +106,7 @@ def soql_queries(
         ),
         "Contract": (
             format_soql(
-                "SELECT AccountId, StartDate FROM Contract WHERE Change_Type__c = {}"
+                "SELECT Id, AccountId, StartDate FROM Contract WHERE Change_Type__c = {}"
                 " AND StartDate >= {} AND StartDate < {}",
                 "Downgrade", year_before, end,
             ),
@@ -115,7 +115,7 @@ def soql_queries(
         ),
         "Churn_Signal__c": (
             format_soql(
-                "SELECT Account__c, Severity__c FROM Churn_Signal__c WHERE Detected_Date__c < {}"
+                "SELECT Id, Account__c, Severity__c FROM Churn_Signal__c WHERE Detected_Date__c < {}"
                 " AND (Resolved_Date__c = null OR Resolved_Date__c >= {})",
                 end, end,
             ),
