@@ -132,6 +132,8 @@ class SalesforceClient:
         call = f"GET query ({label})"
         reply = self._call(call, lambda: self.sf.query(soql))
         while True:
+            if not isinstance(reply, dict) or not isinstance(reply.get("records", []), list):
+                raise SourceError(SOURCE, call, "the reply is not a query result (no records list)")
             self.pages[label] = self.pages.get(label, 0) + 1
             yield reply.get("records", [])
             locator = reply.get("nextRecordsUrl")
