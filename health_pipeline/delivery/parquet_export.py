@@ -70,7 +70,7 @@ class ParquetExportResource(ResourceWithS3Configuration):
             self._client().put_object(Bucket=self.s3_bucket, Key=self._key(period), Body=body,
                                       ContentType=PARQUET_CONTENT_TYPE)
         else:
-            _write_atomically(Path(self.location(period)), body)
+            write_atomically(Path(self.location(period)), body)
         return ExportedFile(self.location(period), len(body))
 
     def _key(self, period: str) -> str:
@@ -91,7 +91,7 @@ class ParquetExportResource(ResourceWithS3Configuration):
         )
 
 
-def _write_atomically(path: Path, body: bytes) -> None:
+def write_atomically(path: Path, body: bytes) -> None:
     """Write through a temporary file in the same folder and os.replace, so a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import dagster as dg
 from pydantic import Field
 
-from health_pipeline.delivery.csv_output import dry_run_path, failed_records_path
+from health_pipeline.delivery.csv_output import conflicts_path, dry_run_path, failed_records_path
 from health_pipeline.settings.pipeline import DeliverySettings
 
 
@@ -25,13 +26,17 @@ class HealthScoreSinkResource(dg.ConfigurableResource):
         default=2.0, gt=0, description="Seconds between Bulk API 2.0 job status polls.")
     collection_size: int = Field(
         default=200, ge=1, le=200, description="Records per sObject Collections call (1 to 200).")
+    conflict_policy: Literal["skip", "overwrite"] = Field(
+        default="skip", description="A record edited in Salesforce since our last write: 'skip' keeps the edit "
+        "(reported in conflicts_<YYYY-MM>.csv), 'overwrite' replaces it with the computed record.")
 
     @classmethod
     def from_settings(cls, delivery: DeliverySettings, *, dry_run: bool = True,
                       output_dir: str | None = None) -> "HealthScoreSinkResource":
         """The sink configured from `pipeline.yaml`'s delivery section (`output_dir` overrides its folder)."""
         return cls(dry_run=dry_run, output_dir=output_dir or str(delivery.output_dir),
-                   bulk_threshold=delivery.bulk_threshold, failure_tolerance=delivery.failure_tolerance)
+                   bulk_threshold=delivery.bulk_threshold, failure_tolerance=delivery.failure_tolerance,
+                   conflict_policy=delivery.conflict_policy)
 
     def dry_run_file(self, period: str) -> Path:
         """The dry-run CSV of month `period` (YYYY-MM)."""
@@ -40,3 +45,7 @@ class HealthScoreSinkResource(dg.ConfigurableResource):
     def failed_records_file(self, period: str) -> Path:
         """The failed-records CSV of month `period` (YYYY-MM)."""
         return failed_records_path(self.output_dir, period)
+
+    def conflicts_file(self, period: str) -> Path:
+        """The conflicts CSV of month `period` (YYYY-MM): records edited in Salesforce since our last write."""
+        return conflicts_path(self.output_dir, period)

@@ -45,6 +45,7 @@ class DeliverySettings:
     output_dir: str = "output"  # as written; relative paths are relative to the working directory
     bulk_threshold: int = 2000  # records from which the Bulk API is used
     failure_tolerance: int = 0  # records that may fail to deliver before the run fails
+    conflict_policy: str = "skip"  # a record edited in Salesforce since our last write: "skip" or "overwrite"
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,10 @@ def _timezone(value: Any) -> Any:
     return value
 
 
+def _policy(value: Any) -> Any:
+    return value if value in ("skip", "overwrite") else INVALID
+
+
 def _path(value: Any) -> Any:
     return value if isinstance(value, str) and value.strip() else INVALID
 
@@ -119,6 +124,7 @@ SCHEMA: dict[str, tuple[type, dict[str, tuple[Callable[[Any], Any], str]]]] = {
         "output_dir": (_path, "a non-empty path"),
         "bulk_threshold": (_integer(1, float("inf")), "a whole number of at least 1"),
         "failure_tolerance": (_integer(0, float("inf")), "a whole number of at least 0"),
+        "conflict_policy": (_policy, '"skip" (keep hand edits made in Salesforce) or "overwrite"'),
     }),
     "looker": (LookerSettings, {
         key: (_text, "a non-empty string")
@@ -126,7 +132,7 @@ SCHEMA: dict[str, tuple[type, dict[str, tuple[Callable[[Any], Any], str]]]] = {
     }),
 }
 # keys a section may leave out (the settings class's default applies)
-OPTIONAL_KEYS: dict[str, tuple[str, ...]] = {"looker": ("platform_look_id",)}
+OPTIONAL_KEYS: dict[str, tuple[str, ...]] = {"looker": ("platform_look_id",), "delivery": ("conflict_policy",)}
 
 
 def parse_pipeline(path: Path, sink: list[str]) -> PipelineSettings | None:
