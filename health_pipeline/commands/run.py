@@ -5,7 +5,7 @@ import argparse
 import os
 import re
 
-from health_pipeline.commands.summary import most_at_risk_lines, tier_lines
+from health_pipeline.commands.summary import most_at_risk_lines, sync_preview_line, tier_lines
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -54,5 +54,8 @@ def run(args: argparse.Namespace) -> int:
     print("\n".join(tier_lines(month.scores)))
     print("Most at risk:")
     print("\n".join(most_at_risk_lines(month.scores)))
+    preview = sync_preview_line(month.delivery)
+    if preview is not None:
+        print(preview)
     print(f"Delivery: {month.delivery}")
     return 0
