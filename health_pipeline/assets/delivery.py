@@ -9,7 +9,7 @@ import pandas as pd
 
 from health_pipeline.assets.delivery_metadata import log_row, log_table, outcome_metadata, preview_metadata, tier_table
 from health_pipeline.delivery.csv_output import write_csv_atomically, write_failed_records, write_rows_or_remove
-from health_pipeline.delivery.delivery_log import append_local
+from health_pipeline.delivery.delivery_log import append_row
 from health_pipeline.delivery.records import SOBJECT, health_score_records, utc_timestamp
 from health_pipeline.delivery.salesforce_sync import plan_month, sync_month
 from health_pipeline.delivery.sink_resource import HealthScoreSinkResource
@@ -59,11 +59,12 @@ def deliver(context: dg.AssetExecutionContext, records: list[dict], sink: Health
                          on_plan=lambda plan: previewed.update(keep_conflicts(context, plan, sink, period)))
     failed_file = write_failed_records(outcome.upsert.failed, sink.failed_records_file(period))
     row = log_row(outcome, period, context.run.run_id, started, utc_timestamp(datetime.now(timezone.utc)))
-    append_local(row, sink.output_dir)
+    store = sink.delivery_log_store()
+    log_location = append_row(row, store)
     context.log.info(f"{period}: {row.created} created, {row.updated} updated, {row.unchanged} unchanged, "
                      f"{row.conflicts} conflicts, {row.failed} failed in {row.calls} calls ({row.method})")
     metadata = {**previewed, **outcome_metadata(outcome, dict(client.stats.calls), failed_file),
-                "delivery_log": log_table(sink.output_dir)}
+                "delivery_log": log_table(store), "delivery_log_file": dg.MetadataValue.path(log_location)}
     if row.failed > sink.failure_tolerance:
         raise dg.Failure(
             description=f"{row.failed} of {len(records)} {SOBJECT} records for {period} were refused "

@@ -5,7 +5,8 @@ from typing import Any, Sequence
 import dagster as dg
 import pandas as pd
 
-from health_pipeline.delivery.delivery_log import DeliveryLogRow, read_local
+from health_pipeline.delivery.delivery_log import DeliveryLogRow, read_log
+from health_pipeline.delivery.parquet_export import ParquetExportResource
 from health_pipeline.delivery.records import EXTERNAL_ID
 from health_pipeline.delivery.salesforce_sync import SyncOutcome
 from health_pipeline.delivery.sync_plan import SyncPlan
@@ -80,9 +81,9 @@ def log_row(outcome: SyncOutcome, period: str, run_id: str, started: str, finish
                           method=log_method(outcome))
 
 
-def log_table(root: str) -> dg.TableMetadataValue:
+def log_table(store: ParquetExportResource) -> dg.TableMetadataValue:
     """The last deliveries of the log, one row each, for the UI."""
-    frame = read_local(root).tail(LOG_MONTHS_SHOWN)
+    frame = read_log(store).tail(LOG_MONTHS_SHOWN)
     rows = [dg.TableRecord({key: value.item() if hasattr(value, "item") else value for key, value in row.items()})
             for row in frame.to_dict("records")]
     return dg.MetadataValue.table(records=rows, schema=LOG_SCHEMA)

@@ -1,13 +1,12 @@
 """The delivery log: one Parquet row per delivery (month, run, times, counts, calls, method), kept by month."""
 from __future__ import annotations
 
-import os
+import io
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import pandas as pd
 
-from health_pipeline.delivery.parquet_export import parquet_bytes, write_atomically
+from health_pipeline.delivery.parquet_export import ParquetExportResource, parquet_bytes
 
 LOG_TABLE = "delivery_log"
 
@@ -36,18 +35,16 @@ def log_key(row: DeliveryLogRow) -> str:
     return f"{LOG_TABLE}/year={year}/month={month}/{stamp}-{row.run_id}.parquet"
 
 
-def append_local(row: DeliveryLogRow, root: str | os.PathLike) -> Path:
-    """Append the row to the log under folder `root` (a new file, never a rewrite of earlier rows)."""
-    path = Path(root) / log_key(row)
-    write_atomically(path, parquet_bytes(pd.DataFrame([asdict(row)])))
-    return path
+def append_row(row: DeliveryLogRow, store: ParquetExportResource) -> str:
+    """Append the row to the log (a new file, never a rewrite of earlier rows); returns where it landed."""
+    return store.write_file(log_key(row), parquet_bytes(pd.DataFrame([asdict(row)]))).location
 
 
-def read_local(root: str | os.PathLike) -> pd.DataFrame:
-    """Every row of the log under `root`, oldest delivery first (an empty frame when none)."""
-    files = sorted((Path(root) / LOG_TABLE).glob("year=*/month=*/*.parquet"))
+def read_log(store: ParquetExportResource) -> pd.DataFrame:
+    """Every row of the log, oldest delivery first (an empty frame when none)."""
     columns = list(DeliveryLogRow.__dataclass_fields__)
+    files = store.read_files(LOG_TABLE)
     if not files:
         return pd.DataFrame(columns=columns)
-    frame = pd.concat([pd.read_parquet(file) for file in files], ignore_index=True)
+    frame = pd.concat([pd.read_parquet(io.BytesIO(body)) for body in files], ignore_index=True)
     return frame[columns].sort_values(["started_at", "run_id"], ignore_index=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from simple_salesforce import Salesforce
 
-from health_pipeline.delivery.delivery_log import read_local
+from health_pipeline.delivery.delivery_log import read_log
 from health_pipeline.delivery.records import EXTERNAL_ID
 from health_pipeline.delivery.sink_resource import HealthScoreSinkResource
 from health_pipeline.sandbox.salesforce.emulator import COLLECTION_UPSERT as COLLECTIONS
@@ -128,7 +128,7 @@ def test_every_live_delivery_appends_one_row_to_the_delivery_log(org: Org, tmp_p
     first = run(frame, live(tmp_path), org.resource)
     second = run(frame, live(tmp_path), org.resource)
 
-    log = read_local(tmp_path)
+    log = read_log(live(tmp_path).delivery_log_store())
 
     assert list(log["run_id"]) == [first.run_id, second.run_id]
     assert list(log["month"]) == [PERIOD, PERIOD]
