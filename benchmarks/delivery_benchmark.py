@@ -28,6 +28,7 @@ from health_pipeline.sandbox.salesforce.values import make_id
 from health_pipeline.sources.salesforce.resource import SalesforceResource
 
 PERIOD = "2026-10"
+SECTION_START, SECTION_END = "<!-- write-back-benchmark:start -->", "<!-- write-back-benchmark:end -->"
 USER, PASSWORD, TOKEN = "bench@alliants.example", "bench-pa55", "B3NCH"
 TIERS = ("Champion", "Healthy", "At Risk", "Critical")
 
@@ -127,6 +128,25 @@ def diff_only(org: Org, records: list[dict], poll: float) -> dict:
             "wall": time.perf_counter() - start}
 
 
+def section_of(text: str) -> str:
+    """The write-back section of a page (markers included), or an empty string."""
+    start, end = text.find(SECTION_START), text.find(SECTION_END)
+    return text[start:end + len(SECTION_END)] + "\n" if 0 <= start < end else ""
+
+
+def write_section(path: Path, lines: list[str]) -> None:
+    """Put the section into the page: replace the previous one, or add it before the embedded results."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    section = "\n".join([SECTION_START, *lines, SECTION_END]) + "\n"
+    old = section_of(text)
+    if old:
+        text = text.replace(old, section)
+    else:
+        marker = text.find("<!-- benchmark-results: ")
+        text = text + "\n" + section if marker < 0 else text[:marker] + section + "\n" + text[marker:]
+    path.write_text(text, encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the three deliveries both ways and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -134,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--changed-pct", type=float, default=5.0)
     parser.add_argument("--latency-ms", type=float, default=20.0)
     parser.add_argument("--poll-seconds", type=float, default=0.2)
+    parser.add_argument("--docs", default="docs/performance.md", help="page to update ('' to skip)")
     args = parser.parse_args(argv)
     changed = int(args.accounts * args.changed_pct / 100)
     deliveries = [("first delivery (empty org)", month_records(args.accounts)),
@@ -142,20 +163,27 @@ def main(argv: list[str] | None = None) -> int:
     orgs = {"full upsert": Org(args.accounts, args.latency_ms / 1000),
             "diff-only": Org(args.accounts, args.latency_ms / 1000)}
     ways = {"full upsert": full_upsert, "diff-only": diff_only}
-    print(f"{args.accounts:,} accounts, {args.latency_ms:g} ms latency per request, Bulk 2.0 polled every "
-          f"{args.poll_seconds:g} s\n")
-    print("| delivery | way | HTTP calls (login incl.) | emulator agrees | records written | write calls | method | wall |")
-    print("|---|---|---:|---|---:|---:|---|---:|")
+    lines = ["## Write-back: today's full upsert vs the diff-only delivery", "",
+             f"`python -m benchmarks.delivery_benchmark` ({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC): "
+             f"{args.accounts:,} accounts, month {PERIOD}, {args.latency_ms:g} ms latency per request, Bulk API 2.0 "
+             f"polled every {args.poll_seconds:g} s; each way against its own Salesforce emulator process, the "
+             "real simple_salesforce client counting every call (login included).", "",
+             "| delivery | way | HTTP calls (login incl.) | emulator agrees | records written | write calls | method "
+             "| wall |", "|---|---|---:|---|---:|---:|---|---:|"]
+    print("\n".join(lines), flush=True)
     try:
         for label, records in deliveries:
             for way, deliver in ways.items():
                 result = deliver(orgs[way], records, args.poll_seconds)
                 agrees = "yes" if result["served"] == result["calls"] else f"no ({result['served']})"
-                print(f"| {label} | {way} | {result['calls']} | {agrees} | {result['written']:,} | "
-                      f"{result['write_calls']} | {result['method']} | {result['wall']:.2f} s |", flush=True)
+                lines.append(f"| {label} | {way} | {result['calls']} | {agrees} | {result['written']:,} | "
+                             f"{result['write_calls']} | {result['method']} | {result['wall']:.2f} s |")
+                print(lines[-1], flush=True)
     finally:
         for org in orgs.values():
             org.close()
+    if args.docs:
+        write_section(Path(args.docs), lines)
     return 0
 
 

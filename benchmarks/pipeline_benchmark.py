@@ -964,9 +964,18 @@ def load_doc_results(path: Path) -> dict[str, dict]:
         return {}
 
 
+def kept_write_back_section(path: Path) -> str:
+    """The page's write-back section (between the delivery benchmark's markers), or nothing."""
+    from benchmarks.delivery_benchmark import section_of
+
+    section = section_of(path.read_text(encoding="utf-8")) if path.exists() else ""
+    return "\n" + section if section else ""
+
+
 def write_doc(path: Path, results: dict[str, dict], template: str) -> None:
     body = (template.replace("{MACHINE}", machine_line()).replace("{RESULTS}", report(results))
             .replace("{LIMITS}", "\n".join(limits_lines(results))))
+    body += kept_write_back_section(path)  # written by benchmarks.delivery_benchmark, kept across rewrites
     body += f"\n{DOC_MARKER}{json.dumps(results, separators=(',', ':'))} -->\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_suffix(".tmp")

@@ -67,8 +67,9 @@ def deliver(context: dg.AssetExecutionContext, records: list[dict], sink: Health
                 "delivery_log": log_table(store), "delivery_log_file": dg.MetadataValue.path(log_location)}
     if row.failed > sink.failure_tolerance:
         raise dg.Failure(
-            description=f"{row.failed} of {len(records)} {SOBJECT} records for {period} were refused "
-                        f"(tolerance {sink.failure_tolerance}); they are kept in {failed_file}", metadata=metadata)
+            description=f"{row.failed} of {len(records)} {SOBJECT} records for {period} were refused by Salesforce"
+                        f"{f' or before sending ({len(outcome.plan.invalid)} invalid)' if outcome.plan.invalid else ''}"
+                        f" (tolerance {sink.failure_tolerance}); they are kept in {failed_file}", metadata=metadata)
     return metadata
 
 

@@ -139,3 +139,16 @@ def test_every_live_delivery_appends_one_row_to_the_delivery_log(org: Org, tmp_p
     assert len(list((tmp_path / "delivery_log" / f"year={year}" / f"month={month}").glob("*.parquet"))) == 2
     shown = sink_metadata(second)["delivery_log"].value.records
     assert [row.data["run_id"] for row in shown] == [first.run_id, second.run_id]
+
+
+def test_an_invalid_record_is_not_sent_and_is_kept_as_failed(org: Org, tmp_path):
+    frame = scores_frame(ACCOUNT_IDS[:4])
+    frame.loc[1, "computed_score"] = 130
+
+    metadata = sink_metadata(run(frame, live(tmp_path, failure_tolerance=1), org.resource))
+
+    assert (metadata["created"].value, metadata["failed"].value) == (3, 1)
+    assert metadata["sync_preview"].value["invalid"] == 1
+    [kept] = read_rows(tmp_path / f"failed_records_{PERIOD}.csv")
+    assert kept[EXTERNAL_ID] == f"{ACCOUNT_IDS[1]}-{PERIOD}" and kept["error"].startswith("PREFLIGHT: Computed_Score__c")
+    assert f"{ACCOUNT_IDS[1]}-{PERIOD}" not in stored(org)
