@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import tempfile
 import time
 import traceback
@@ -167,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
              f"`python -m benchmarks.delivery_benchmark` ({datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC): "
              f"{args.accounts:,} accounts, month {PERIOD}, {args.latency_ms:g} ms latency per request, Bulk API 2.0 "
              f"polled every {args.poll_seconds:g} s; each way against its own Salesforce emulator process, the "
-             "real simple_salesforce client counting every call (login included).", "",
+             "real simple_salesforce client counting every call (login included). Load average at the start: "
+             f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (wall times grow with it; call counts do not).", "",
              "| delivery | way | HTTP calls (login incl.) | emulator agrees | records written | write calls | method "
              "| wall |", "|---|---|---:|---|---:|---:|---|---:|"]
     print("\n".join(lines), flush=True)
