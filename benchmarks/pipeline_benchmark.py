@@ -321,6 +321,7 @@ def run_bulk(spec: dict) -> dict:
     from health_pipeline.delivery.salesforce_writer import upsert_health_scores
     from health_pipeline.scoring import score_accounts
     from health_pipeline.scoring.assemble import add_trend, assemble_metrics
+    from health_pipeline.scoring.overrides import apply_overrides
     from health_pipeline.settings import load_config
     from health_pipeline.sources.common.period import Period
     from health_pipeline.sources.intercom.extract import extract_intercom
@@ -362,7 +363,7 @@ def run_bulk(spec: dict) -> dict:
         metrics = assemble_metrics(mapping, [results[name].frame for name in SOURCES])
         scored = score_accounts(metrics, config.scoring)
         scored.insert(1, "account_name", metrics["account_name"].to_numpy())
-        scores = add_trend(scored, None)
+        scores = add_trend(apply_overrides(scored, {}), None)  # the sandbox month as scored, no override
         scores.insert(2, "period", period.label)
         records = health_score_records(scores, scored_at=datetime.now(timezone.utc))
         scored_at = time.perf_counter()
@@ -973,10 +974,19 @@ def ui_section(path: Path) -> str:
     return "" if start < 0 else "\n" + text[start:text.find(DOC_MARKER, start) % (len(text) + 1)].rstrip() + "\n"
 
 
+def kept_write_back_section(path: Path) -> str:
+    """The page's write-back section (between the delivery benchmark's markers), or nothing."""
+    from benchmarks.delivery_benchmark import section_of
+
+    section = section_of(path.read_text(encoding="utf-8")) if path.exists() else ""
+    return "\n" + section if section else ""
+
+
 def write_doc(path: Path, results: dict[str, dict], template: str) -> None:
     body = (template.replace("{MACHINE}", machine_line()).replace("{RESULTS}", report(results))
             .replace("{LIMITS}", "\n".join(limits_lines(results))))
     body += ui_section(path)
+    body += kept_write_back_section(path)  # written by benchmarks.delivery_benchmark, kept across rewrites
     body += f"\n{DOC_MARKER}{json.dumps(results, separators=(',', ':'))} -->\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_suffix(".tmp")

@@ -9,6 +9,7 @@ import dagster as dg
 from health_pipeline.assets.delivery import salesforce_health_scores
 from health_pipeline.assets.export import export_assets
 from health_pipeline.assets.mapping import account_mapping
+from health_pipeline.assets.overrides import health_score_overrides
 from health_pipeline.assets.scoring import account_health_scores
 from health_pipeline.assets.sources import SOURCE_ASSETS
 from health_pipeline.automation.executor import RUN_EXECUTOR
@@ -19,7 +20,7 @@ from health_pipeline.automation.trend import trend_refresh, trend_watch
 from health_pipeline.deployment.profiles import resources_for_profile
 from health_pipeline.settings import default_config_dir, load_config
 
-ASSETS = [account_mapping, *SOURCE_ASSETS, account_health_scores, salesforce_health_scores]
+ASSETS = [account_mapping, *SOURCE_ASSETS, health_score_overrides, account_health_scores, salesforce_health_scores]
 
 
 def build_definitions(environ: Mapping[str, str] | None = None) -> dg.Definitions:

@@ -18,6 +18,8 @@ import pytest
 
 from health_pipeline.commands.demo import last_complete_months
 from health_pipeline.sandbox.runner import Sandbox
+from health_pipeline.sandbox.world.synthetic import World
+from health_pipeline.scoring.overrides import overrides_for_month, validate_overrides
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # Variables that would change what the command does; a user's fresh shell has none of them.
@@ -60,6 +62,17 @@ def test_run_scores_the_month_in_dry_run_and_writes_its_csv(env_file: Path, tmp_
     with (tmp_path / "output" / "health_scores_2026-10.csv").open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 200 and {row["Period__c"] for row in rows} == {"2026-10"}
+    # the sandbox org holds no Health_Score__c yet: everything would be created
+    assert "Sync preview: total 200, to create 200, to update 0, unchanged 0, conflicts 0, invalid 0" in result.stdout
+    # the world's overrides (relative to today) that apply to 2026-10 are in the records; the others are not
+    world_overrides = World().salesforce_records()["Health_Score_Override__c"]
+    applying = overrides_for_month(validate_overrides(world_overrides)[0], "2026-10")
+    overridden = {row["Account__c"]: row for row in rows if row["Override_Reason__c"]}
+    assert {account: row["Override_Reason__c"] for account, row in overridden.items()} == {
+        account: override.reason for account, override in applying.items()}
+    for account, override in applying.items():
+        assert overridden[account]["Health_Score__c"] == str(round(override.score))
+        assert overridden[account]["Computed_Score__c"] != ""
     assert (tmp_path / ".dagster_home").is_dir()  # the run is kept in the working directory's instance
     assert "Traceback" not in output(result)
     assert job_names_in(tmp_path / ".dagster_home") == ["monthly_health_score"]  # as the UI lists it

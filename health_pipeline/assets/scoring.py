@@ -18,6 +18,7 @@ from health_pipeline.partitions import MONTHLY
 from health_pipeline.scoring import score_accounts
 from health_pipeline.scoring.assemble import add_trend, assemble_metrics, tier_counts
 from health_pipeline.scoring.catalogue import ID_COLUMN
+from health_pipeline.scoring.overrides import apply_overrides, overrides_from_frame
 from health_pipeline.settings.resource import PipelineConfigResource
 from health_pipeline.sources.registry import DISPLAY_NAME_OF_ASSET
 
@@ -59,6 +60,7 @@ def account_health_scores(
     jira_bug_metrics: pd.DataFrame,
     looker_adoption_metrics: pd.DataFrame,
     salesforce_account_metrics: pd.DataFrame,
+    health_score_overrides: pd.DataFrame,
     previous_scores: pd.DataFrame | None,
 ) -> Iterator[dg.Output | dg.AssetCheckResult]:
     """Health score (0-100), tier, churn risk, platform value, dimension scores, coverage and top risk factors per account, with last month's score for the trend."""
@@ -70,7 +72,8 @@ def account_health_scores(
     metrics = assemble_metrics(account_mapping, sources.values())
     scored = score_accounts(metrics, config.scoring)
     scored.insert(1, "account_name", metrics["account_name"].to_numpy())
-    scores = add_trend(scored, previous_scores)
+    # a CSM's override replaces the published score after the caps; the trend follows the published score
+    scores = add_trend(apply_overrides(scored, overrides_from_frame(health_score_overrides)), previous_scores)
     scores.insert(2, "period", context.partition_key)
     unconfigured = [DISPLAY_NAME_OF_ASSET[name] for name, frame in sources.items() if frame.attrs.get("source_configured") is False]
     previous_available = previous_scores is not None and len(previous_scores) > 0
@@ -84,6 +87,7 @@ def account_health_scores(
         **rounded_means(scores),
         "previous_month_available": previous_available,
         "unconfigured_sources": ", ".join(unconfigured) or "none",
+        "overridden_accounts": int(scores["override_reason"].notna().sum()),
         "most_at_risk": preview(scores.sort_values("health_score", na_position="last")[
             [ID_COLUMN, "account_name", "health_score", "tier", "top_risk_factors"]]),
     })

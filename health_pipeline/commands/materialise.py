@@ -102,7 +102,8 @@ def _delivery(result: dg.ExecuteInProcessResult) -> dict[str, object]:
     for event in result.get_asset_materialization_events():
         if event.asset_key == dg.AssetKey("salesforce_health_scores"):
             return {key: value.value for key, value in event.materialization.metadata.items()
-                    if key in ("csv_path", "path", "created", "updated", "failed", "rows", "method")}
+                    if key in ("csv_path", "path", "created", "updated", "unchanged", "conflicts", "failed", "rows",
+                               "method", "sync_preview", "conflicts_path")}
     return {}
 
 

@@ -7,7 +7,7 @@ import signal
 from pathlib import Path
 from typing import Any
 
-from health_pipeline.commands.summary import most_at_risk_lines, tier_lines
+from health_pipeline.commands.summary import most_at_risk_lines, sync_preview_line, tier_lines
 
 DEFAULT_ENV_FILE = ".env"
 
@@ -108,5 +108,8 @@ def run(args: argparse.Namespace) -> int:
     print("\n".join(tier_lines(month.scores)))
     print("Most at risk:")
     print("\n".join(most_at_risk_lines(month.scores)))
+    preview = sync_preview_line(month.delivery)
+    if preview is not None:
+        print(preview)
     print(f"Delivery: {month.delivery}")
     return 0

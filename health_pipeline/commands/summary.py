@@ -1,6 +1,8 @@
 """Readable summaries of a scored month for the terminal."""
 from __future__ import annotations
 
+from typing import Mapping
+
 import pandas as pd
 
 from health_pipeline.scoring.assemble import tier_counts
@@ -20,3 +22,11 @@ def most_at_risk_lines(scores: pd.DataFrame, count: int = 5) -> list[str]:
         f"  {int(row.health_score):>3} {row.tier:<8} {str(row.account_name)[:32]:<32} because of: {row.top_risk_factors or '-'}"
         for row in ranked.itertuples()
     ]
+
+
+def sync_preview_line(delivery: Mapping[str, object]) -> str | None:
+    """The sync preview as one line (`total 200, to create 3, ...`), or None when the run made none."""
+    preview = delivery.get("sync_preview")
+    if not isinstance(preview, Mapping):
+        return None
+    return "Sync preview: " + ", ".join(f"{name.replace('_', ' ')} {count}" for name, count in preview.items())

@@ -27,6 +27,11 @@ def failed_records_path(output_dir: str | os.PathLike, period: str) -> Path:
     return Path(output_dir) / f"failed_records_{period}.csv"
 
 
+def conflicts_path(output_dir: str | os.PathLike, period: str) -> Path:
+    """`{output_dir}/conflicts_{YYYY-MM}.csv`: the month's records edited in Salesforce since our last write."""
+    return Path(output_dir) / f"conflicts_{period}.csv"
+
+
 def safe_cell(value: Any) -> Any:
     """A cell a spreadsheet will not run: text that could start a formula gets a leading `'`; numbers pass."""
     if is_missing(value):
@@ -76,7 +81,12 @@ def failed_rows(failed: Sequence[tuple[Mapping[str, Any], str]]) -> list[dict]:
 
 def write_failed_records(failed: Sequence[tuple[Mapping[str, Any], str]], path: str | os.PathLike) -> Path | None:
     """Keep the failed records in `path`, or remove a stale file when nothing failed (then None)."""
-    if not failed:
+    return write_rows_or_remove(failed_rows(failed), path)
+
+
+def write_rows_or_remove(rows: Sequence[Mapping[str, Any]], path: str | os.PathLike) -> Path | None:
+    """Write `rows` to `path`, or remove a stale file when there are none (then None)."""
+    if not rows:
         Path(path).unlink(missing_ok=True)
         return None
-    return write_csv_atomically(failed_rows(failed), path)
+    return write_csv_atomically(rows, path)

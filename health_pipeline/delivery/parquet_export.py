@@ -65,17 +65,34 @@ class ParquetExportResource(ResourceWithS3Configuration):
 
     def write(self, frame: pd.DataFrame, period: str) -> ExportedFile:
         """Write (or overwrite) month `period`'s file; re-running a month replaces it."""
-        body = parquet_bytes(frame)
+        return self.write_file(relative_key(period), parquet_bytes(frame))
+
+    def write_file(self, relative: str, body: bytes) -> ExportedFile:
+        """Write one file at `relative` (a key under the prefix, or a path under the local folder)."""
         if self.s3_bucket:
-            self._client().put_object(Bucket=self.s3_bucket, Key=self._key(period), Body=body,
+            self._client().put_object(Bucket=self.s3_bucket, Key=self._full_key(relative), Body=body,
                                       ContentType=PARQUET_CONTENT_TYPE)
-        else:
-            _write_atomically(Path(self.location(period)), body)
-        return ExportedFile(self.location(period), len(body))
+            return ExportedFile(f"s3://{self.s3_bucket}/{self._full_key(relative)}", len(body))
+        path = Path(self._local_root()) / relative
+        write_atomically(path, body)
+        return ExportedFile(str(path), len(body))
+
+    def read_files(self, folder: str) -> list[bytes]:
+        """Every `.parquet` file under `folder` (relative, like `write_file`), in key order."""
+        if not self.s3_bucket:
+            return [path.read_bytes() for path in sorted((Path(self._local_root()) / folder).rglob("*.parquet"))]
+        client, prefix = self._client(), self._full_key(folder).rstrip("/") + "/"
+        pages = client.get_paginator("list_objects_v2").paginate(Bucket=self.s3_bucket, Prefix=prefix)
+        keys = sorted(item["Key"] for page in pages for item in page.get("Contents", [])
+                      if item["Key"].endswith(".parquet"))
+        return [client.get_object(Bucket=self.s3_bucket, Key=key)["Body"].read() for key in keys]
 
     def _key(self, period: str) -> str:
+        return self._full_key(relative_key(period))
+
+    def _full_key(self, relative: str) -> str:
         prefix = self.s3_prefix.strip("/") if self.s3_bucket else ""
-        return f"{prefix}/{relative_key(period)}" if prefix else relative_key(period)
+        return f"{prefix}/{relative}" if prefix else relative
 
     def _local_root(self) -> str:
         if not self.local_dir:
@@ -91,7 +108,7 @@ class ParquetExportResource(ResourceWithS3Configuration):
         )
 
 
-def _write_atomically(path: Path, body: bytes) -> None:
+def write_atomically(path: Path, body: bytes) -> None:
     """Write through a temporary file in the same folder and os.replace, so a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

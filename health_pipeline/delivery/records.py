@@ -14,6 +14,7 @@ SOBJECT = "Health_Score__c"
 EXTERNAL_ID = "Health_Score_Key__c"
 NAME_LENGTH = 80
 TOP_RISK_FACTORS_LENGTH = 255
+OVERRIDE_REASON_LENGTH = 255
 
 # Health_Score__c field -> column of the account_health_scores frame
 FIELD_COLUMNS: dict[str, str] = {
@@ -33,6 +34,10 @@ FIELD_COLUMNS: dict[str, str] = {
     "Previous_Score__c": "previous_score",
     "Score_Change__c": "score_change",
     "Previous_Tier__c": "previous_tier",
+    # overrides (a CSM's judgement): the published score above, the computed one kept beside it
+    "Computed_Score__c": "computed_score",
+    "Override_Reason__c": "override_reason",
+    "Override_Expires__c": "override_expires",
 }
 FIELDS: tuple[str, ...] = (EXTERNAL_ID, "Name", *FIELD_COLUMNS, "Scored_At__c")
 
@@ -109,10 +114,13 @@ def health_score_records(scores: pd.DataFrame, scored_at: datetime) -> list[dict
         account, period = _text(values["Account__c"]), _text(values["Period__c"])
         if account is None or period is None:
             raise ValueError(f"scores row {position} has no {ID_COLUMN} or period")
-        for field in ("Tier__c", "Modifier_Applied__c", "Top_Risk_Factors__c", "Previous_Tier__c"):
+        for field in ("Tier__c", "Modifier_Applied__c", "Top_Risk_Factors__c", "Previous_Tier__c", "Override_Reason__c",
+                      "Override_Expires__c"):
             values[field] = _text(values[field])
         if values["Top_Risk_Factors__c"] is not None:
             values["Top_Risk_Factors__c"] = shorten(values["Top_Risk_Factors__c"], TOP_RISK_FACTORS_LENGTH)
+        if values["Override_Reason__c"] is not None:
+            values["Override_Reason__c"] = shorten(values["Override_Reason__c"], OVERRIDE_REASON_LENGTH, " ")
         records.append({EXTERNAL_ID: record_key(account, period), "Name": record_name(period, account_name),
                         **values, "Scored_At__c": stamp})
     return records

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal, Optional
 
 import dagster as dg
 from pydantic import Field
 
-from health_pipeline.delivery.csv_output import dry_run_path, failed_records_path
+from health_pipeline.delivery.csv_output import conflicts_path, dry_run_path, failed_records_path
+from health_pipeline.delivery.parquet_export import ParquetExportResource
 from health_pipeline.settings.pipeline import DeliverySettings
 
 
@@ -25,13 +27,21 @@ class HealthScoreSinkResource(dg.ConfigurableResource):
         default=2.0, gt=0, description="Seconds between Bulk API 2.0 job status polls.")
     collection_size: int = Field(
         default=200, ge=1, le=200, description="Records per sObject Collections call (1 to 200).")
+    conflict_policy: Literal["skip", "overwrite"] = Field(
+        default="skip", description="A record edited in Salesforce since our last write: 'skip' keeps the edit "
+        "(reported in conflicts_<YYYY-MM>.csv), 'overwrite' replaces it with the computed record.")
+    log_s3_bucket: Optional[str] = Field(
+        default=None, description="Bucket of the delivery log (production); unset: under output_dir.")
+    log_s3_prefix: str = Field(default="", description="Key prefix before delivery_log/ in the bucket.")
+    log_s3_endpoint_url: Optional[str] = Field(default=None, description="S3 endpoint of the bucket (unset: AWS).")
 
     @classmethod
     def from_settings(cls, delivery: DeliverySettings, *, dry_run: bool = True,
                       output_dir: str | None = None) -> "HealthScoreSinkResource":
         """The sink configured from `pipeline.yaml`'s delivery section (`output_dir` overrides its folder)."""
         return cls(dry_run=dry_run, output_dir=output_dir or str(delivery.output_dir),
-                   bulk_threshold=delivery.bulk_threshold, failure_tolerance=delivery.failure_tolerance)
+                   bulk_threshold=delivery.bulk_threshold, failure_tolerance=delivery.failure_tolerance,
+                   conflict_policy=delivery.conflict_policy)
 
     def dry_run_file(self, period: str) -> Path:
         """The dry-run CSV of month `period` (YYYY-MM)."""
@@ -40,3 +50,12 @@ class HealthScoreSinkResource(dg.ConfigurableResource):
     def failed_records_file(self, period: str) -> Path:
         """The failed-records CSV of month `period` (YYYY-MM)."""
         return failed_records_path(self.output_dir, period)
+
+    def conflicts_file(self, period: str) -> Path:
+        """The conflicts CSV of month `period` (YYYY-MM): records edited in Salesforce since our last write."""
+        return conflicts_path(self.output_dir, period)
+
+    def delivery_log_store(self) -> ParquetExportResource:
+        """Where the delivery log's Parquet files go: delivery_log/year=YYYY/month=MM/ in the bucket or output_dir."""
+        return ParquetExportResource(s3_bucket=self.log_s3_bucket, s3_prefix=self.log_s3_prefix,
+                                     endpoint_url=self.log_s3_endpoint_url, local_dir=self.output_dir)

@@ -36,6 +36,10 @@ def production_resources(environ: Mapping[str, str]) -> dict[str, Any]:
         "io_manager": S3PickleIOManager(s3_resource=s3_resource(settings), s3_bucket=settings.bucket,
                                         s3_prefix=settings.prefix),
     }
+    # the delivery log lives beside the BI export, in the bucket
+    resources["sink"] = resources["sink"].model_copy(update={
+        "log_s3_bucket": settings.bucket, "log_s3_prefix": settings.export_prefix,
+        "log_s3_endpoint_url": settings.endpoint_url})
     if settings.export_parquet:
         resources["parquet_export"] = ParquetExportResource(
             s3_bucket=settings.bucket, s3_prefix=settings.export_prefix, endpoint_url=settings.endpoint_url)

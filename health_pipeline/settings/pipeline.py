@@ -45,6 +45,7 @@ class DeliverySettings:
     output_dir: str = "output"  # as written; relative paths are relative to the working directory
     bulk_threshold: int = 2000  # records from which the Bulk API is used
     failure_tolerance: int = 0  # records that may fail to deliver before the run fails
+    conflict_policy: str = "skip"  # a record edited in Salesforce since our last write: "skip" or "overwrite"
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,10 @@ def _timezone(value: Any) -> Any:
     return value
 
 
+def _policy(value: Any) -> Any:
+    return value if value in ("skip", "overwrite") else INVALID
+
+
 def _path(value: Any) -> Any:
     return value if isinstance(value, str) and value.strip() else INVALID
 
@@ -131,6 +136,7 @@ SCHEMA: dict[str, tuple[type, dict[str, tuple[Callable[[Any], Any], str]]]] = {
         "output_dir": (_path, "a non-empty path"),
         "bulk_threshold": (_integer(1, float("inf")), "a whole number of at least 1"),
         "failure_tolerance": (_integer(0, float("inf")), "a whole number of at least 0"),
+        "conflict_policy": (_policy, '"skip" (keep hand edits made in Salesforce) or "overwrite"'),
     }),
     "delivery_guard": (DeliveryGuardSettings, {
         "max_mean_coverage_drop_pts": (_number(0, 100), "a number from 0 to 100"),
@@ -143,7 +149,7 @@ SCHEMA: dict[str, tuple[type, dict[str, tuple[Callable[[Any], Any], str]]]] = {
     }),
 }
 # keys a section may leave out (the settings class's default applies)
-OPTIONAL_KEYS: dict[str, tuple[str, ...]] = {"looker": ("platform_look_id",)}
+OPTIONAL_KEYS: dict[str, tuple[str, ...]] = {"looker": ("platform_look_id",), "delivery": ("conflict_policy",)}
 # sections a file may leave out (their defaults apply): a file written before the section existed still loads
 OPTIONAL_SECTIONS = ("delivery_guard",)
 

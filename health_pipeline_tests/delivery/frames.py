@@ -31,5 +31,8 @@ def scores_frame(account_ids: list[str], period: str = "2026-10") -> pd.DataFram
         "previous_score": pd.array([pd.NA] * n, dtype="Int64"),
         "previous_tier": [None] * n,
         "score_change": pd.array([pd.NA] * n, dtype="Int64"),
+        "computed_score": score,
+        "computed_tier": [TIERS[i % len(TIERS)] for i in index],
+        "override_reason": [None] * n, "override_owner": [None] * n, "override_expires": [None] * n,
     })
     return frame

@@ -113,7 +113,9 @@ def test_live_upserts_records_that_read_back_and_rerun_is_idempotent(org: Org, t
     second = run(frame, live(tmp_path), org.resource)
     assert second.success
     metadata = sink_metadata(second)
-    assert (metadata["created"].value, metadata["updated"].value) == (0, 5)
+    # an unchanged month writes nothing: login and the month's query only
+    assert (metadata["created"].value, metadata["updated"].value, metadata["unchanged"].value) == (0, 0, 5)
+    assert (metadata["method"].value, metadata["write_api_calls"].value, metadata["api_calls"].value) == ("none", 0, 2)
     assert len(org.health_scores()) == 5
     assert not (tmp_path / f"failed_records_{PERIOD}.csv").exists()
 

@@ -1,7 +1,7 @@
 """The whole graph for one month against the sandbox, with the sandbox profile's resources built from the
 environment as `definitions.py` builds them: dry run writes the month's CSV with one row per mapped account
 and writes nothing to Salesforce; live mode upserts Health_Score__c records that read back through
-simple_salesforce's SOQL, and re-running the month updates the same records instead of creating more; a record
+simple_salesforce's SOQL, and re-running the unchanged month writes nothing (no record created, none updated); a record
 the emulated org refuses (its Account was deleted after the mapping was written) is reported, kept in the
 failed-records CSV and fails the sink; a Looker Look whose platform pillars come back out of the 0-100 scale
 makes the blocking scores_in_range check fail, so the sink never runs and the org stays untouched."""
@@ -49,7 +49,7 @@ def test_dry_run_writes_one_csv_row_per_mapped_account_and_nothing_to_salesforce
 
     assert result.success, failed_steps(result)
     assert materialised(result) == {"account_mapping", "intercom_support_metrics", "jira_bug_metrics",
-                                    "looker_adoption_metrics", "salesforce_account_metrics", SCORES, SINK}
+                                    "looker_adoption_metrics", "salesforce_account_metrics", "health_score_overrides", SCORES, SINK}
     csv_file = profile.output_dir / f"health_scores_{PERIOD}.csv"
     assert sink_metadata(result)["path"] == str(csv_file.resolve())
     rows = read_csv(csv_file)
@@ -77,7 +77,7 @@ def live_profile(profile: Profile, monkeypatch: pytest.MonkeyPatch) -> Profile:
     return profile
 
 
-def test_live_mode_upserts_the_month_and_a_rerun_updates_the_same_records(live_profile: Profile):
+def test_live_mode_upserts_the_month_and_an_unchanged_rerun_writes_nothing(live_profile: Profile):
     before = {record["Health_Score_Key__c"] for record in live_profile.health_scores()}
 
     first = live_profile.materialise()
@@ -100,7 +100,9 @@ def test_live_mode_upserts_the_month_and_a_rerun_updates_the_same_records(live_p
 
     assert second.success, failed_steps(second)
     again = sink_metadata(second)
-    assert (again["created"], again["updated"], again["failed"]) == (0, 200, 0)
+    # the same month scored again: every record read back equals what we would write, so no write call
+    assert (again["created"], again["updated"], again["unchanged"], again["failed"]) == (0, 0, 200, 0)
+    assert (again["method"], again["conflicts"]) == ("none", 0)
     after = live_profile.health_scores()
     assert len(after) == 200
     assert {r["Id"]: r["Health_Score_Key__c"] for r in after} == {r["Id"]: r["Health_Score_Key__c"] for r in records}

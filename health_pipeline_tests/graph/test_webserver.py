@@ -36,10 +36,11 @@ SOURCES = ("intercom_support_metrics", "jira_bug_metrics", "looker_adoption_metr
 EDGES = {  # asset -> what it depends on
     "account_mapping": set(),
     **{source: {"account_mapping"} for source in SOURCES},
-    "account_health_scores": {"account_mapping", *SOURCES, "account_health_scores"},
+    "health_score_overrides": set(),
+    "account_health_scores": {"account_mapping", *SOURCES, "health_score_overrides", "account_health_scores"},
     "salesforce_health_scores": {"account_health_scores"},
 }
-GROUPS = {"account_mapping": "sources", **{source: "sources" for source in SOURCES},
+GROUPS = {"account_mapping": "sources", **{source: "sources" for source in SOURCES}, "health_score_overrides": "sources",
           "account_health_scores": "scoring", "salesforce_health_scores": "delivery"}
 ASSET_NODES = "{ assetNodes { assetKey { path } dependencyKeys { path } groupName isPartitioned } }"
 LOCATIONS = """{ workspaceOrError { __typename ... on Workspace { locationEntries { name loadStatus

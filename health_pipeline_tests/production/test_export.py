@@ -12,7 +12,9 @@ import pandas as pd
 import pytest
 
 from health_pipeline.assets.export import export_assets, health_scores_parquet_export
+from health_pipeline.delivery.delivery_log import DeliveryLogRow, append_row, read_log
 from health_pipeline.delivery.parquet_export import ParquetExportResource, relative_key
+from health_pipeline.delivery.sink_resource import HealthScoreSinkResource
 from health_pipeline.partitions import MONTHLY
 from health_pipeline_tests.production.conftest import BUCKET
 
@@ -81,3 +83,14 @@ def test_s3_export_lands_under_the_prefix_and_a_rerun_replaces_it(aws_endpoint, 
 def test_an_export_without_a_destination_fails_clearly():
     with pytest.raises(ValueError, match="neither s3_bucket nor local_dir"):
         ParquetExportResource().write(scores(), "2026-10")
+
+
+def test_the_delivery_log_appends_one_file_per_delivery_in_s3_and_reads_back(aws_endpoint, s3):
+    sink = HealthScoreSinkResource(log_s3_bucket=BUCKET, log_s3_prefix="logtest", log_s3_endpoint_url=aws_endpoint)
+    rows = [DeliveryLogRow("2026-10", run, f"2026-11-02T06:0{n}:00Z", f"2026-11-02T06:0{n}:30Z", 5 - n * 5, 0,
+                           n * 5, 0, 0, 4, "collections" if n == 0 else "none") for n, run in enumerate(("r1", "r2"))]
+    locations = [append_row(row, sink.delivery_log_store()) for row in rows]
+
+    assert all(loc.startswith(f"s3://{BUCKET}/logtest/delivery_log/year=2026/month=10/") for loc in locations)
+    log = read_log(sink.delivery_log_store())
+    assert log["run_id"].tolist() == ["r1", "r2"] and log["unchanged"].tolist() == [0, 5]

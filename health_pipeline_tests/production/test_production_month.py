@@ -31,7 +31,7 @@ pytestmark = [
 ]
 
 IO_MANAGED = ("account_mapping", "intercom_support_metrics", "jira_bug_metrics", "looker_adoption_metrics",
-              "salesforce_account_metrics", "account_health_scores")
+              "salesforce_account_metrics", "health_score_overrides", "account_health_scores")
 EXPORT_KEY = "health_scores/year=2026/month=10/health_scores.parquet"
 
 

@@ -19,7 +19,7 @@ from health_pipeline.sandbox.salesforce.http import not_found, sf_error
 from health_pipeline.sandbox.salesforce.query import BoundQuery
 from health_pipeline.sandbox.salesforce.rest import SObjectRows
 from health_pipeline.sandbox.salesforce.schema import describe_object, find_object, global_describe
-from health_pipeline.sandbox.salesforce.soap import ORG_ID, login_fault, login_response, read_login
+from health_pipeline.sandbox.salesforce.soap import ORG_ID, USER_ID, login_fault, login_response, read_login
 from health_pipeline.sandbox.salesforce.soql import SoqlError
 from health_pipeline.sandbox.salesforce.store import SalesforceStore
 from health_pipeline.sandbox.salesforce.values import make_id
@@ -57,9 +57,9 @@ class SalesforceEmulator(Emulator):
         self.base_url: str | None = None
         self.bulk_polls_before_complete = 0
         self.daily_api_limit = 100_000
-        self._username = username
-        self._secret = (password + security_token).encode("utf-8")
-        self._sessions: set[str] = set()
+        # username -> (password + security token, user Id); the first user is the integration user
+        self._users: dict[str, tuple[bytes, str]] = {username: ((password + security_token).encode("utf-8"), USER_ID)}
+        self._sessions: dict[str, str] = {}  # session Id -> user Id
         self._cursors: OrderedDict[str, tuple[list[dict], int]] = OrderedDict()
         self._lock = threading.Lock()
         self._api_calls = 0
@@ -99,6 +99,13 @@ class SalesforceEmulator(Emulator):
         # any API version reaches the same route; the client follows the URL as given
         return {**payload, "done": False, "nextRecordsUrl": f"/services/data/v59.0/query/{LOOP_CURSOR}-0"}
 
+    def add_user(self, username: str, password: str, security_token: str) -> str:
+        """Another user who can log in (e.g. an admin editing records by hand); returns the user's Id."""
+        with self._lock:
+            user_id = make_id("005", 1000 + len(self._users))
+            self._users[username] = ((password + security_token).encode("utf-8"), user_id)
+        return user_id
+
     # --- the base's hooks: Salesforce's own error shapes -------------------------------------------
     def authenticate(self, request: Request, endpoint: str) -> Response | None:
         """401 INVALID_SESSION_ID (a JSON array, which simple_salesforce reads to log in again)."""
@@ -130,8 +137,12 @@ class SalesforceEmulator(Emulator):
             self._sessions.clear()
 
     def handle(self, request: Request) -> Response | None:
-        """The base's handling plus `Sforce-Limit-Info` on every REST reply."""
-        response = super().handle(request)
+        """The base's handling, writes attributed to the session's user, plus `Sforce-Limit-Info` on REST replies."""
+        _, _, token = (request.header("authorization") or "").partition(" ")
+        with self._lock:
+            user_id = self._sessions.get(token.strip(), USER_ID)
+        with self.store.acting_as(user_id):
+            response = super().handle(request)
         if response is not None and request.path.startswith("/services/data/"):
             with self._lock:
                 self._api_calls += 1
@@ -146,15 +157,14 @@ class SalesforceEmulator(Emulator):
             return text_response(500, login_fault("INVALID_REQUEST", "The request is not a partner login call."),
                                  "text/xml; charset=utf-8")
         username, secret = credentials
-        valid = hmac.compare_digest(username.encode(), self._username.encode()) & hmac.compare_digest(
-            secret.encode("utf-8"), self._secret)
-        if not valid:
+        expected, user_id = self._users.get(username, (b"", ""))
+        if not (user_id and hmac.compare_digest(secret.encode("utf-8"), expected)):
             return text_response(500, login_fault(), "text/xml; charset=utf-8")
         session = f"{ORG_ID}!AQ{secrets.token_urlsafe(48)}"
         with self._lock:
-            self._sessions.add(session)
+            self._sessions[session] = user_id
         base = self.base_url or f"https://{request.header('host', '127.0.0.1')}"
-        return text_response(200, login_response(session, base, request.params["ver"], username),
+        return text_response(200, login_response(session, base, request.params["ver"], username, user_id),
                              "text/xml; charset=utf-8")
 
     def _query(self, request: Request) -> Response:

@@ -29,11 +29,12 @@ class FieldSpec:
     phase2: bool = False
     minimum: float | None = None
     maximum: float | None = None
+    system: bool = False  # set by the org itself on every write (audit fields), never by the API
 
     @property
     def writable(self) -> bool:
         """Whether the API may set this field."""
-        return self.type != "id"
+        return self.type != "id" and not self.system
 
     @property
     def display_label(self) -> str:
@@ -125,6 +126,13 @@ def _date(name: str, **kw) -> FieldSpec:
     return FieldSpec(name, "date", **kw)
 
 
+def _audit() -> tuple[FieldSpec, ...]:
+    """Who last wrote a record and when: the org stamps them on every create and update."""
+    return (FieldSpec("LastModifiedById", "reference", "Last Modified By ID", length=18, reference_to="User",
+                      system=True),
+            FieldSpec("LastModifiedDate", "datetime", "Last Modified Date", system=True))
+
+
 OBJECTS: dict[str, ObjectSpec] = {spec.name: spec for spec in (
     ObjectSpec("Account", "001", (
         _id(), _text("Name", required=True, label="Account Name"), _pick("Segment__c", ("paid", "standard")),
@@ -160,6 +168,14 @@ OBJECTS: dict[str, ObjectSpec] = {spec.name: spec for spec in (
         _text("Modifier_Applied__c"), FieldSpec("Top_Risk_Factors__c", "textarea", length=255),
         _num("Previous_Score__c"), _num("Score_Change__c"), FieldSpec("Scored_At__c", "datetime"),
         _pick("Previous_Tier__c", HEALTH_TIERS),
+        _num("Computed_Score__c", precision=5, scale=2, minimum=0, maximum=100), _text("Override_Reason__c"),
+        _date("Override_Expires__c"), _text("Sync_Fingerprint__c", 64), *_audit(),
+    )),
+    ObjectSpec("Health_Score_Override__c", "a03", (
+        _id(), _text("Name", 80), _ref("Account__c", required=True), _num("Override_Score__c", precision=5, scale=2),
+        FieldSpec("Reason__c", "textarea", length=1000), _date("Starts_On__c"), _date("Expires_On__c"),
+        FieldSpec("OwnerId", "reference", "Owner ID", length=18, reference_to="User", system=True),
+        FieldSpec("CreatedDate", "datetime", "Created Date", system=True), *_audit(),
     )),
     ObjectSpec("Task", "00T", (
         _id(), _ref("WhatId", label="Related To ID"), _text("Subject"), _text("Status", 40), _text("Priority", 40),

@@ -22,7 +22,7 @@ def read_login(body: bytes) -> tuple[str, str] | None:
     return username.text or "", password.text or ""
 
 
-def login_response(session_id: str, base_url: str, version: str, username: str) -> str:
+def login_response(session_id: str, base_url: str, version: str, username: str, user_id: str = USER_ID) -> str:
     """The 200 reply: unprefixed elements in the partner namespace, as simple_salesforce parses them."""
     server = f"{base_url}/services/Soap/u/{version}/{ORG_ID}"
     return (
@@ -33,8 +33,8 @@ def login_response(session_id: str, base_url: str, version: str, username: str) 
         f"<metadataServerUrl>{escape(base_url)}/services/Soap/m/{version}/{ORG_ID}</metadataServerUrl>"
         "<passwordExpired>false</passwordExpired><sandbox>true</sandbox>"
         f"<serverUrl>{escape(server)}</serverUrl><sessionId>{escape(session_id)}</sessionId>"
-        f"<userId>{USER_ID}</userId><userInfo><organizationId>{ORG_ID}</organizationId>"
-        f"<organizationName>Sandbox</organizationName><userId>{USER_ID}</userId>"
+        f"<userId>{user_id}</userId><userInfo><organizationId>{ORG_ID}</organizationId>"
+        f"<organizationName>Sandbox</organizationName><userId>{user_id}</userId>"
         f"<userName>{escape(username)}</userName></userInfo>"
         "</result></loginResponse></soapenv:Body></soapenv:Envelope>"
     )

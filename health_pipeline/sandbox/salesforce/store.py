@@ -4,11 +4,14 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime, timezone
+from typing import Any, Iterator
 
 from health_pipeline.sandbox.salesforce.schema import OBJECTS, FieldSpec, ObjectSpec, find_object
-from health_pipeline.sandbox.salesforce.values import WriteError, coerce, make_id, normalize_id
+from health_pipeline.sandbox.salesforce.soap import USER_ID
+from health_pipeline.sandbox.salesforce.values import WriteError, coerce, format_datetime, make_id, normalize_id
 
 Record = dict[str, Any]
 
@@ -39,6 +42,7 @@ class SalesforceStore:
         self._unique: dict[tuple[str, str], dict[str, str]] = {
             (spec.name, f.name): {} for spec in OBJECTS.values() for f in spec.fields if f.unique}
         self._counter = itertools.count(1)
+        self._actor = threading.local()
         for name, rows in (records or {}).items():
             spec = find_object(name)
             if spec is None:
@@ -66,6 +70,25 @@ class SalesforceStore:
                     raise ValueError(f"seed {spec.name}[{index}]: {error.status_code}: {error.message}") from None
         record["Id"] = record["Id"] or self._new_id(spec)
         return record
+
+    @contextmanager
+    def acting_as(self, user_id: str) -> Iterator[None]:
+        """Attribute this thread's writes inside the block to `user_id` (LastModifiedById, OwnerId)."""
+        before = getattr(self._actor, "user_id", None)
+        self._actor.user_id = user_id
+        try:
+            yield
+        finally:
+            self._actor.user_id = before
+
+    def _stamps(self, spec: ObjectSpec, created: bool) -> Record:
+        """The audit fields the org sets on a write: who and when (and, on create, owner and creation date)."""
+        user = getattr(self._actor, "user_id", None) or USER_ID
+        now = format_datetime(datetime.now(timezone.utc))
+        stamps = {"LastModifiedById": user, "LastModifiedDate": now}
+        if created:
+            stamps |= {"OwnerId": user, "CreatedDate": now}
+        return {name: value for name, value in stamps.items() if (found := spec.field(name)) is not None and found.system}
 
     def _new_id(self, spec: ObjectSpec) -> str:
         while True:
@@ -154,7 +177,7 @@ class SalesforceStore:
         """Insert one record (WriteFailure when invalid)."""
         with self.lock:
             changes = self._validated(spec, values, None)
-            record = {f.name: None for f in spec.fields} | changes
+            record = {f.name: None for f in spec.fields} | changes | self._stamps(spec, created=True)
             record["Id"] = self._new_id(spec)
             self._put(spec, record)
             return Saved(record["Id"], True)
@@ -166,7 +189,7 @@ class SalesforceStore:
             if existing is None:
                 raise WriteFailure([WriteError("INVALID_CROSS_REFERENCE_KEY", "invalid cross reference id", ["Id"])])
             changes = self._validated(spec, values, existing)
-            self._put(spec, existing | changes)
+            self._put(spec, existing | changes | self._stamps(spec, created=False))
             return Saved(existing["Id"], False)
 
     def upsert(self, spec: ObjectSpec, ext_field: str, ext_value: Any, values: dict) -> Saved:

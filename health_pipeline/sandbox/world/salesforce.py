@@ -42,7 +42,7 @@ def build_salesforce(seed: int, accounts: Accounts, trajectory: Trajectory, as_o
     history = np.stack([trajectory.quality(k) for k in range(max(HISTORY_MONTHS, as_of + 1))])
     records: dict[str, list[dict]] = {"Account": _accounts(rng, accounts, history[as_of], as_of, today),
                                       "Opportunity": [], "Contract": [], "Case": [], "Churn_Signal__c": [],
-                                      "Task": []}
+                                      "Task": [], "Health_Score_Override__c": []}
     for i, sf_id in enumerate(accounts.salesforce_ids):
         arr = records["Account"][i]["ARR__c"]
         first = date(2021 + i % 3, 1 + int(rng.integers(0, 12)), 1 + int(rng.integers(0, 28)))
@@ -54,7 +54,29 @@ def build_salesforce(seed: int, accounts: Accounts, trajectory: Trajectory, as_o
         records["Case"] += _cases(rng, ids, sf_id, history[: as_of + 1, i], today)
         records["Churn_Signal__c"] += _signals(rng, ids, sf_id, history[: as_of + 1, i],
                                                int(accounts.persona[i]), int(max(accounts.start[i], 0)))
+    records["Health_Score_Override__c"] = _overrides(ids, accounts.salesforce_ids, as_of)
     return records
+
+
+def _overrides(ids: _Ids, account_ids: list[str], as_of: int) -> list[dict]:
+    """A CSM's overrides on the first accounts: one active, one expired, two invalid (no reason, score 130)."""
+    def month(offset: int) -> date:
+        return date_of(month_start(as_of + offset))
+
+    def override(account: str, score: float, reason: str | None, starts: date, expires: date) -> dict:
+        return {"Id": ids.next("a03"), "Name": f"Override {ids.counts['a03']:04d}", "Account__c": account,
+                "Override_Score__c": score, "Reason__c": reason, "Starts_On__c": starts.isoformat(),
+                "Expires_On__c": expires.isoformat(), "OwnerId": salesforce_id("005", 0, 1), "CreatedDate": jira_time(
+                    month_start(as_of - 12) + 3600 * ids.counts["a03"])}
+    chosen = list(account_ids[:4])
+    if len(chosen) < 4:
+        return []
+    return [
+        override(chosen[0], 82, "Renewal signed early; exec sponsor re-engaged", month(-12), month(6)),
+        override(chosen[1], 45, "Migration stalled last quarter", month(-12), month(-9)),
+        override(chosen[2], 70, None, month(-12), month(6)),
+        override(chosen[3], 130, "Score entered as a percentage of target", month(-12), month(6)),
+    ]
 
 
 def _accounts(rng: np.random.Generator, acc: Accounts, q: np.ndarray, as_of: int, today: date) -> list[dict]:
