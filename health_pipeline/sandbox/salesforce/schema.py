@@ -136,6 +136,7 @@ OBJECTS: dict[str, ObjectSpec] = {spec.name: spec for spec in (
         _id(), _ref("AccountId", label="Account ID"), _text("Name", 120, required=True),
         _pick("Type", ("New Business", "Renewal", "Expansion", "Upsell")), _text("StageName", required=True),
         _date("CloseDate", required=True), _num("Amount", "currency"), FieldSpec("IsClosed", "boolean", "Closed"),
+        FieldSpec("IsWon", "boolean", "Won"),
     )),
     ObjectSpec("Contract", "800", (
         _id(), _ref("AccountId", required=True, label="Account ID"), _date("StartDate"), _date("EndDate"),
