@@ -13,6 +13,7 @@ from health_pipeline.assets.versions import scoring_code_version
 from health_pipeline.partitions import MONTHLY
 from health_pipeline.scoring import score_accounts
 from health_pipeline.scoring.assemble import add_trend, assemble_metrics, tier_counts
+from health_pipeline.scoring.attribution import explain_change
 from health_pipeline.scoring.catalogue import ID_COLUMN
 from health_pipeline.settings.resource import PipelineConfigResource
 from health_pipeline.sources.registry import DISPLAY_NAME_OF_ASSET
@@ -68,7 +69,7 @@ def account_health_scores(
     metrics = assemble_metrics(account_mapping, sources.values())
     scored = score_accounts(metrics, config.scoring)
     scored.insert(1, "account_name", metrics["account_name"].to_numpy())
-    scores = add_trend(scored, previous_scores)
+    scores = explain_change(add_trend(scored, previous_scores), metrics, previous_scores, config.scoring)
     scores.insert(2, "period", context.partition_key)
     unconfigured = [DISPLAY_NAME_OF_ASSET[name] for name, frame in sources.items() if frame.attrs.get("source_configured") is False]
     tiers = tier_counts(scores)

@@ -32,6 +32,7 @@ FIELD_COLUMNS: dict[str, str] = {
     "Top_Risk_Factors__c": "top_risk_factors",
     "Previous_Score__c": "previous_score",
     "Score_Change__c": "score_change",
+    "Score_Change_Reasons__c": "score_change_reasons",
 }
 FIELDS: tuple[str, ...] = (EXTERNAL_ID, "Name", *FIELD_COLUMNS, "Scored_At__c")
 
@@ -108,10 +109,12 @@ def health_score_records(scores: pd.DataFrame, scored_at: datetime) -> list[dict
         account, period = _text(values["Account__c"]), _text(values["Period__c"])
         if account is None or period is None:
             raise ValueError(f"scores row {position} has no {ID_COLUMN} or period")
-        for field in ("Tier__c", "Modifier_Applied__c", "Top_Risk_Factors__c"):
+        for field in ("Tier__c", "Modifier_Applied__c", "Top_Risk_Factors__c", "Score_Change_Reasons__c"):
             values[field] = _text(values[field])
         if values["Top_Risk_Factors__c"] is not None:
             values["Top_Risk_Factors__c"] = shorten(values["Top_Risk_Factors__c"], TOP_RISK_FACTORS_LENGTH)
+        if values["Score_Change_Reasons__c"] is not None:
+            values["Score_Change_Reasons__c"] = shorten(values["Score_Change_Reasons__c"], TOP_RISK_FACTORS_LENGTH, ", ")
         records.append({EXTERNAL_ID: record_key(account, period), "Name": record_name(period, account_name),
                         **values, "Scored_At__c": stamp})
     return records

@@ -31,5 +31,6 @@ def scores_frame(account_ids: list[str], period: str = "2026-10") -> pd.DataFram
         "previous_score": pd.array([pd.NA] * n, dtype="Int64"),
         "previous_tier": [None] * n,
         "score_change": pd.array([pd.NA] * n, dtype="Int64"),
+        "score_change_reasons": [None] * n,
     })
     return frame

@@ -105,3 +105,11 @@ def test_pure_modules_load_no_dagster():
 def test_account_name_is_optional():
     frame = scores_frame([ACCOUNT]).drop(columns="account_name")
     assert health_score_records(frame, SCORED_AT)[0]["Name"] == "2026-10 Health Score"
+
+
+def test_score_change_reasons_are_kept_whole_movers_within_255_characters():
+    assert one_record()["Score_Change_Reasons__c"] is None
+    assert one_record(score_change_reasons="csat_score -4.2, payment_health -3.1, dau +1.0")[
+        "Score_Change_Reasons__c"] == "csat_score -4.2, payment_health -3.1, dau +1.0"
+    long = ", ".join(f"{'m' * 90}_{k} -1.0" for k in range(3))
+    assert one_record(score_change_reasons=long)["Score_Change_Reasons__c"] == ", ".join(long.split(", ")[:2])

@@ -159,6 +159,7 @@ OBJECTS: dict[str, ObjectSpec] = {spec.name: spec for spec in (
         _num("Adoption_Score__c"), _num("Relationship_Score__c"), _num("Platform_Value__c"),
         _text("Modifier_Applied__c"), FieldSpec("Top_Risk_Factors__c", "textarea", length=255),
         _num("Previous_Score__c"), _num("Score_Change__c"), FieldSpec("Scored_At__c", "datetime"),
+        FieldSpec("Score_Change_Reasons__c", "textarea", length=255),
     )),
     ObjectSpec("Task", "00T", (
         _id(), _ref("WhatId", label="Related To ID"), _text("Subject"), _text("Status", 40), _text("Priority", 40),
