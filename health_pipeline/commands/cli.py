@@ -14,6 +14,7 @@ COMMANDS = {
     "demo": "demo",
     "pools": "pools",
     "backtest": "backtest",
+    "what-if": "what_if",
 }
 
 

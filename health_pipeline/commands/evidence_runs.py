@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from typing import Callable, Iterator
 
@@ -65,5 +66,17 @@ def run_backtest_asset(instance: dg.DagsterInstance, config: dict) -> dg.Execute
 def load_scores(instance: dg.DagsterInstance, months: list[str]) -> dict[str, pd.DataFrame]:
     """The stored scores of each month, read through the instance's IO manager."""
     definitions = dg.Definitions(assets=ASSETS, resources=resources_for_profile())
-    return {period: definitions.load_asset_value(SCORES, partition_key=period, instance=instance)
-            for period in months}
+    logging.disable(logging.INFO)  # loading outside a run logs every partition at DEBUG on a logger of its own
+    try:
+        return {period: definitions.load_asset_value(SCORES, partition_key=period, instance=instance)
+                for period in months}
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+def read_org_renewals() -> pd.DataFrame:
+    """The closed renewals of the configured Salesforce org, read outside a run."""
+    from health_pipeline.assets.evidence import read_renewals
+
+    with dg.build_resources({"salesforce": resources_for_profile()["salesforce"]}) as resources:
+        return read_renewals(resources.salesforce, print)

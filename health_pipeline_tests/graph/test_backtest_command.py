@@ -2,6 +2,7 @@
 and the emulators, and its pooled AUC equals the one computed straight from the world's renewal records."""
 from __future__ import annotations
 
+import shutil
 from datetime import date
 
 import dagster as dg
@@ -11,7 +12,7 @@ from health_pipeline.commands.cli import main
 from health_pipeline.commands.evidence_runs import load_scores, stored_months
 from health_pipeline.evidence.backtest import run_backtest
 from health_pipeline.evidence.outcomes import renewal_outcomes
-from health_pipeline_tests.graph.conftest import Profile
+from health_pipeline_tests.graph.conftest import REPO_ROOT, Profile
 
 AS_OF = "2026-12-01"
 
@@ -32,6 +33,18 @@ def test_backtest_scores_what_it_needs_and_prints_the_pooled_auc(profile: Profil
     pooled = table.set_index("months").loc["pooled"]
     assert auc_line[0] == f"AUC {pooled['auc']:.3f}"
     assert pooled["churned"] > 5 and pooled["n"] > 100
+
+    # what-if over the same stored months: nothing written, the current side's AUC is the backtest's
+    other = tmp_path / "other_config"
+    shutil.copytree(REPO_ROOT / "config", other)
+    weights = (other / "weights.yaml").read_text(encoding="utf-8")
+    (other / "weights.yaml").write_text(weights.replace("churn_weight: 0.6", "churn_weight: 0.9"), encoding="utf-8")
+    runs = len(instance.get_run_records())
+    assert main(["what-if", "--config-dir", str(other), "--as-of", AS_OF]) == 0
+    printed = capsys.readouterr().out
+    assert "Tier transitions" in printed and "account-months change tier" in printed
+    assert f"current {pooled['auc']:.3f}   {other} " in printed
+    assert len(instance.get_run_records()) == runs
 
     # a month that has not matured is refused in one sentence
     assert main(["backtest", "--months", "2026-10:2026-11", "--as-of", AS_OF]) == 1
