@@ -7,9 +7,11 @@ import dagster as dg
 import pandas as pd
 from pydantic import Field
 
-from health_pipeline.assets.evidence_metadata import backtest_metadata
+from health_pipeline.assets.evidence_metadata import backtest_metadata, learned_metadata
 from health_pipeline.evidence.backtest import MonthRange, run_backtest
+from health_pipeline.evidence.learned import learn_beside_rules
 from health_pipeline.evidence.outcomes import HORIZON_DAYS, RENEWAL_SOQL, renewal_outcomes
+from health_pipeline.settings.resource import PipelineConfigResource
 from health_pipeline.sources.common.errors import SourceError
 from health_pipeline.sources.salesforce.resource import SalesforceResource
 
@@ -56,8 +58,9 @@ def today(config: BacktestConfig) -> date:
                                    description="The pooled AUC of the score against churn is at least the floor")],
 )
 def score_backtest(context: dg.AssetExecutionContext, config: BacktestConfig, salesforce: SalesforceResource,
+                   pipeline_config: PipelineConfigResource,
                    account_health_scores: dict[str, pd.DataFrame]) -> Iterator[dg.Output | dg.AssetCheckResult]:
-    """Per matured month, pooled and per segment: n, churned, AUC, churn rate per tier, top-decile lift and precision and recall of Critical, judged against the renewals closed within the horizon after each month."""
+    """Per matured month, pooled and per segment: n, churned, AUC, churn rate per tier, top-decile lift and precision and recall of Critical, judged against the renewals closed within the horizon after each month; beside it, a logistic regression trained on the older months and tested on the newer (advice only)."""
     try:
         chosen = MonthRange.parse(config.months)
     except ValueError as error:
@@ -67,7 +70,9 @@ def score_backtest(context: dg.AssetExecutionContext, config: BacktestConfig, sa
     table, rows = run_backtest(account_health_scores, renewals, config.horizon_days, as_of, chosen)
     months = sorted(rows["period"].unique()) if len(rows) else []
     context.log.info(f"backtest over {len(months)} matured month(s), {len(renewals)} closed renewals")
-    yield dg.Output(table, metadata=backtest_metadata(table, months, config.horizon_days, as_of))
+    learned = learn_beside_rules({p: account_health_scores[p] for p in months}, rows, pipeline_config.load().scoring)
+    yield dg.Output(table, metadata={**backtest_metadata(table, months, config.horizon_days, as_of),
+                                     **learned_metadata(learned)})
     pooled = table.set_index("months").loc["pooled"]
     auc = None if pd.isna(pooled["auc"]) else float(pooled["auc"])
     yield dg.AssetCheckResult(

@@ -66,6 +66,19 @@ def run(args: argparse.Namespace) -> int:
     table = result.output_for_node("score_backtest")
     print(f"Backtest of {len(months)} matured month(s), {months[0]}..{months[-1]}, horizon {args.horizon_days} days:")
     print_table(table)
+    print_learned(result.asset_materializations_for_node("score_backtest")[0].metadata)
     auc = table.set_index("months").loc["pooled", "auc"]
     print(f"AUC {'-' if pd.isna(auc) else f'{auc:.3f}'}")
     return 0
+
+
+def print_learned(metadata: dict) -> None:
+    """The learned model's line: its out-of-time AUC beside the rule score's, and the weights it would suggest."""
+    model, rule = metadata["learned_model_auc"].value, metadata["rule_auc_same_months"].value
+    if model is None:
+        print("Learned model: not enough churned and retained accounts in both the older and the newer months.")
+        return
+    weights = ", ".join(f"{name} {share:g}%" for name, share in metadata["learned_suggested_weights_pct"].value.items())
+    print(f"Learned model (advice only; trained on {metadata['learned_trained_on'].value}, tested on "
+          f"{metadata['learned_tested_on'].value}): AUC {model:.3f} against the rule score's {rule:.3f}; "
+          f"weights it would suggest: {weights}")

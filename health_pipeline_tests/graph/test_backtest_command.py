@@ -9,7 +9,7 @@ import dagster as dg
 import pytest
 
 from health_pipeline.commands.cli import main
-from health_pipeline.commands.evidence_runs import load_scores, stored_months
+from health_pipeline.commands.evidence_runs import load_scores, run_backtest_asset, stored_months
 from health_pipeline.evidence.backtest import run_backtest
 from health_pipeline.evidence.outcomes import renewal_outcomes
 from health_pipeline_tests.graph.conftest import REPO_ROOT, Profile
@@ -33,6 +33,14 @@ def test_backtest_scores_what_it_needs_and_prints_the_pooled_auc(profile: Profil
     pooled = table.set_index("months").loc["pooled"]
     assert auc_line[0] == f"AUC {pooled['auc']:.3f}"
     assert pooled["churned"] > 5 and pooled["n"] > 100
+    assert "Learned model (advice only; trained on 2025-02..2025-02, tested on 2025-03..2025-03)" in printed
+
+    # the check warns when the pooled AUC is under the floor, and passes over it
+    for floor, passed in ((0.99, False), (0.5, True)):
+        result = run_backtest_asset(instance, {"months": "2025-02:2025-03", "as_of": AS_OF, "auc_floor": floor})
+        (evaluation,) = result.get_asset_check_evaluations()
+        assert (evaluation.check_name, evaluation.passed, evaluation.severity) == (
+            "auc_floor", passed, dg.AssetCheckSeverity.WARN)
 
     # what-if over the same stored months: nothing written, the current side's AUC is the backtest's
     other = tmp_path / "other_config"
