@@ -20,3 +20,14 @@ def most_at_risk_lines(scores: pd.DataFrame, count: int = 5) -> list[str]:
         f"  {int(row.health_score):>3} {row.tier:<8} {str(row.account_name)[:32]:<32} because of: {row.top_risk_factors or '-'}"
         for row in ranked.itertuples()
     ]
+
+
+def top_mover_lines(scores: pd.DataFrame, count: int = 5) -> list[str]:
+    """The `count` accounts whose exact score moved most since last month, with the movers that explain it."""
+    moved = scores[scores["score_change_exact"].notna()]
+    ranked = moved.reindex(moved["score_change_exact"].abs().sort_values(ascending=False, kind="stable").index).head(count)
+    return [
+        f"  {row.score_change_exact:+6.1f} {str(row.account_name)[:32]:<32} {row.score_change_reasons or '-'}"
+        + (f" (configuration {row.change_from_config:+.1f})" if abs(row.change_from_config) >= 0.05 else "")
+        for row in ranked.itertuples()
+    ]
