@@ -6,10 +6,6 @@ from typing import Mapping
 
 import numpy as np
 import pandas as pd
-from sklearn.impute import SimpleImputer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
 
 from health_pipeline.evidence.statistics import auc
 from health_pipeline.scoring.catalogue import ID_COLUMN
@@ -66,6 +62,12 @@ def calibration_by_decile(probability: np.ndarray, churned: np.ndarray) -> pd.Da
 
 def learn_beside_rules(months: Mapping[str, pd.DataFrame], rows: pd.DataFrame, config: ScoringConfig) -> LearnedReport:
     """Train on the older matured months, test on the newer; `rows` are the backtest's (account, month) rows."""
+    # imported here: scikit-learn takes seconds to load, and every step process of every run loads the definitions
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
     table = features(months, config).merge(rows[[ID_COLUMN, "period", "score", "churned"]], on=[ID_COLUMN, "period"])
     table = table[table["churned"].notna() & table["score"].notna()]
     periods = sorted(table["period"].unique())

@@ -5,7 +5,6 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from health_pipeline.scoring.catalogue import ID_COLUMN
 from health_pipeline.scoring.tiers import NO_DATA, TIERS
@@ -20,7 +19,8 @@ def auc(risk: np.ndarray, churned: np.ndarray) -> float | None:
     negatives = len(churned) - positives
     if positives == 0 or negatives == 0:
         return None
-    ranks = rankdata(risk)  # average ranks: a tie between a churner and a stayer counts one half
+    # average ranks: a tie between a churner and a stayer counts one half
+    ranks = pd.Series(risk).rank(method="average").to_numpy()
     return float((ranks[churned.astype(bool)].sum() - positives * (positives + 1) / 2) / (positives * negatives))
 
 
