@@ -23,6 +23,8 @@ setup(
         # the sandbox's Salesforce emulator serves TLS on loopback with a CA made at start-up
         "trustme>=1.1,<2",
         "pyarrow>=15",
+        # the learned model beside the rules
+        "scikit-learn>=1.4,<2",
     ],
     extras_require={
         "dev": [

@@ -7,6 +7,7 @@ from typing import Mapping
 import dagster as dg
 
 from health_pipeline.assets.delivery import salesforce_health_scores
+from health_pipeline.assets.evidence import score_backtest
 from health_pipeline.assets.export import export_assets
 from health_pipeline.assets.mapping import account_mapping
 from health_pipeline.assets.overrides import health_score_overrides
@@ -21,6 +22,7 @@ from health_pipeline.deployment.profiles import resources_for_profile
 from health_pipeline.settings import default_config_dir, load_config
 
 ASSETS = [account_mapping, *SOURCE_ASSETS, health_score_overrides, account_health_scores, salesforce_health_scores]
+EVIDENCE_ASSETS = [score_backtest]  # unpartitioned: it reads every stored month
 
 
 def build_definitions(environ: Mapping[str, str] | None = None) -> dg.Definitions:
@@ -28,7 +30,7 @@ def build_definitions(environ: Mapping[str, str] | None = None) -> dg.Definition
     env = os.environ if environ is None else environ
     load_config(default_config_dir())  # bad configuration stops the code location from loading, every problem listed
     return dg.Definitions(
-        assets=[*ASSETS, *export_assets(env)],
+        assets=[*ASSETS, *EVIDENCE_ASSETS, *export_assets(env)],
         jobs=[monthly_health_score_job],
         schedules=[build_monthly_schedule()],
         sensors=[report_failed_runs, trend_watch, trend_refresh],

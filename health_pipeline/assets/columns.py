@@ -43,10 +43,35 @@ SCORE_COLUMNS = {
     "previous_tier": "last month's tier (null for the first month or an unscored one)",
     "score_change": "health score minus last month's (null without last month)",
 }
+OVERRIDE_COLUMNS = {
+    "computed_score": "the score the rules computed (published unless a CSM override applies)",
+    "computed_tier": "the tier of the computed score",
+    "override_reason": "why a CSM overrode the score this month (Health_Score_Override__c Reason__c; null: none)",
+    "override_owner": "who set the override (its OwnerId)",
+    "override_expires": "the day the override stops applying",
+    "record_id": "Health_Score_Override__c Id", "account_id": "Salesforce Account Id the override applies to",
+    "score": "the score the CSM set (0-100), published after rounding", "reason": "why (Reason__c)",
+    "owner": "who set it (OwnerId)", "starts_on": "first day it may apply (none: always)",
+    "expires_on": "it applies to a month whose last day is before this date", "created": "CreatedDate (latest wins)",
+}
+CHANGE_COLUMNS = {
+    "score_change_exact": "exact health score minus last month's exact score (null without last month)",
+    "change_from_config": "the part of the change due to a configuration change (last month's inputs re-scored)",
+    "change_from_customer": "the part of the change due to the customer's own metrics",
+    **{f"mover_{rank}": f"mover {rank}: the term that moved the exact score most, rank {rank}, with signed points"
+       for rank in (1, 2, 3)},
+    "score_change_reasons": "the top three movers with signed points, as a CSM reads them (Score_Change_Reasons__c)",
+    "critical_signals": "active critical churn signals this month (an input kept so the month can be re-scored)",
+    "moderate_signals": "active moderate churn signals this month (an input kept so the month can be re-scored)",
+    **{f"points_{name}": f"health points {name} contributes to the exact score (attribution)"
+       for name in (*METRIC_CATALOGUE, "platform_value", "cap")},
+}
 COLUMN_DESCRIPTIONS: dict[str, str] = {
     **MAPPING_COLUMNS,
     **{name: metric_description(info) for name, info in METRIC_CATALOGUE.items()},
     **SCORE_COLUMNS,
+    **OVERRIDE_COLUMNS,
+    **CHANGE_COLUMNS,
 }
 
 

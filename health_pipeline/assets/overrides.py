@@ -3,7 +3,7 @@
 import dagster as dg
 import pandas as pd
 
-from health_pipeline.assets.metadata import column_schema
+from health_pipeline.assets.columns import frame_schema
 from health_pipeline.partitions import MONTHLY
 from health_pipeline.scoring.overrides import overrides_for_month, overrides_frame, validate_overrides
 from health_pipeline.sources.common.errors import SourceError
@@ -17,12 +17,6 @@ REFUSED_SCHEMA = dg.TableSchema(columns=[
     dg.TableColumn("problem", "string", description="Why the override is refused and never applied"),
 ])
 
-COLUMNS = {
-    "record_id": "Health_Score_Override__c Id", "account_id": "Salesforce Account Id the override applies to",
-    "score": "The score the CSM set (0-100), published after rounding", "reason": "Why (Reason__c)",
-    "owner": "Who set it (OwnerId)", "starts_on": "First day it may apply (none: always)",
-    "expires_on": "It applies to a month whose last day is before this date", "created": "CreatedDate (latest wins)",
-}
 
 
 @dg.asset(partitions_def=MONTHLY, group_name="sources", kinds={"salesforce", "pandas"}, owners=["team:data"],
@@ -45,7 +39,7 @@ def health_score_overrides(context: dg.AssetExecutionContext, salesforce: Salesf
             for r in refused]
     frame = overrides_frame(chosen)
     return dg.Output(frame, metadata={
-        "dagster/column_schema": column_schema(frame, COLUMNS),
+        "dagster/column_schema": frame_schema(frame),
         "configured": True, "read": len(records), "applied": len(chosen), "refused": len(refused),
         "refused_overrides": dg.MetadataValue.table(records=rows, schema=REFUSED_SCHEMA),
         "dagster/row_count": len(chosen),

@@ -17,6 +17,7 @@ from health_pipeline.automation.trend import TREND_REFRESH, previous_month
 from health_pipeline.partitions import MONTHLY
 from health_pipeline.scoring import score_accounts
 from health_pipeline.scoring.assemble import add_trend, assemble_metrics, tier_counts
+from health_pipeline.scoring.attribution import explain_change
 from health_pipeline.scoring.catalogue import ID_COLUMN
 from health_pipeline.scoring.overrides import apply_overrides, overrides_from_frame
 from health_pipeline.settings.resource import PipelineConfigResource
@@ -72,8 +73,10 @@ def account_health_scores(
     metrics = assemble_metrics(account_mapping, sources.values())
     scored = score_accounts(metrics, config.scoring)
     scored.insert(1, "account_name", metrics["account_name"].to_numpy())
-    # a CSM's override replaces the published score after the caps; the trend follows the published score
-    scores = add_trend(apply_overrides(scored, overrides_from_frame(health_score_overrides)), previous_scores)
+    # a CSM's override replaces the published score after the caps; the trend follows the published score,
+    # the attribution the computed exact score (health_score_exact is never overridden)
+    published = add_trend(apply_overrides(scored, overrides_from_frame(health_score_overrides)), previous_scores)
+    scores = explain_change(published, metrics, previous_scores, config.scoring)
     scores.insert(2, "period", context.partition_key)
     unconfigured = [DISPLAY_NAME_OF_ASSET[name] for name, frame in sources.items() if frame.attrs.get("source_configured") is False]
     previous_available = previous_scores is not None and len(previous_scores) > 0

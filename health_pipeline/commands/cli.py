@@ -14,6 +14,8 @@ COMMANDS = {
     "demo": "demo",
     "pools": "pools",
     "status": "status",
+    "backtest": "backtest",
+    "what-if": "what_if",
 }
 
 

@@ -6,7 +6,7 @@ import os
 from datetime import date
 from pathlib import Path
 
-from health_pipeline.commands.summary import most_at_risk_lines, tier_lines
+from health_pipeline.commands.summary import most_at_risk_lines, tier_lines, top_mover_lines
 
 
 def last_complete_months(today: date, count: int = 3) -> list[str]:
@@ -56,4 +56,8 @@ def run(args: argparse.Namespace) -> int:
     print("Open the UI on these runs (two terminals, this folder):")
     print("  health-pipeline sandbox --env-file .env")
     print("  DAGSTER_HOME=$PWD/.dagster_home dagster dev -m health_pipeline.definitions")
+    print(f"\nThe scores that moved most since {results[-2].period if len(results) > 1 else 'last month'}, and why:")
+    print("\n".join(top_mover_lines(last.scores)) or "  (no previous month scored)")
+    print("\nDoes the score predict churn? Backtest the matured months against the renewals that followed them:")
+    print("  health-pipeline backtest")
     return 0

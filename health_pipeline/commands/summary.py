@@ -30,3 +30,14 @@ def sync_preview_line(delivery: Mapping[str, object]) -> str | None:
     if not isinstance(preview, Mapping):
         return None
     return "Sync preview: " + ", ".join(f"{name.replace('_', ' ')} {count}" for name, count in preview.items())
+
+
+def top_mover_lines(scores: pd.DataFrame, count: int = 5) -> list[str]:
+    """The `count` accounts whose exact score moved most since last month, with the movers that explain it."""
+    moved = scores[scores["score_change_exact"].notna()]
+    ranked = moved.reindex(moved["score_change_exact"].abs().sort_values(ascending=False, kind="stable").index).head(count)
+    return [
+        f"  {row.score_change_exact:+6.1f} {str(row.account_name)[:32]:<32} {row.score_change_reasons or '-'}"
+        + (f" (configuration {row.change_from_config:+.1f})" if abs(row.change_from_config) >= 0.05 else "")
+        for row in ranked.itertuples()
+    ]

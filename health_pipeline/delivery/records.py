@@ -38,6 +38,7 @@ FIELD_COLUMNS: dict[str, str] = {
     "Computed_Score__c": "computed_score",
     "Override_Reason__c": "override_reason",
     "Override_Expires__c": "override_expires",
+    "Score_Change_Reasons__c": "score_change_reasons",
 }
 FIELDS: tuple[str, ...] = (EXTERNAL_ID, "Name", *FIELD_COLUMNS, "Scored_At__c")
 
@@ -115,12 +116,14 @@ def health_score_records(scores: pd.DataFrame, scored_at: datetime) -> list[dict
         if account is None or period is None:
             raise ValueError(f"scores row {position} has no {ID_COLUMN} or period")
         for field in ("Tier__c", "Modifier_Applied__c", "Top_Risk_Factors__c", "Previous_Tier__c", "Override_Reason__c",
-                      "Override_Expires__c"):
+                      "Override_Expires__c", "Score_Change_Reasons__c"):
             values[field] = _text(values[field])
         if values["Top_Risk_Factors__c"] is not None:
             values["Top_Risk_Factors__c"] = shorten(values["Top_Risk_Factors__c"], TOP_RISK_FACTORS_LENGTH)
         if values["Override_Reason__c"] is not None:
             values["Override_Reason__c"] = shorten(values["Override_Reason__c"], OVERRIDE_REASON_LENGTH, " ")
+        if values["Score_Change_Reasons__c"] is not None:
+            values["Score_Change_Reasons__c"] = shorten(values["Score_Change_Reasons__c"], TOP_RISK_FACTORS_LENGTH, ", ")
         records.append({EXTERNAL_ID: record_key(account, period), "Name": record_name(period, account_name),
                         **values, "Scored_At__c": stamp})
     return records

@@ -29,9 +29,9 @@ from health_pipeline.scoring.dimensions import weighted_sums
 RISK_FACTOR_COUNT = 3
 
 
-def points_lost_array(normalised: np.ndarray, config: ScoringConfig, platform_value: Any) -> np.ndarray:
+def effective_weight_array(normalised: np.ndarray, config: ScoringConfig, platform_value: Any) -> np.ndarray:
     """(n, M) normalised scores in ``config.metrics`` order (NaN = missing) and n platform values ->
-    (n, M) health points lost per metric (NaN for missing metrics)."""
+    (n, M) effective weights: the health points per metric point (NaN for missing metrics)."""
     normalised = np.asarray(normalised, dtype=float)
     blocks = []  # per dimension: (its column slice, its metric weights, sum of present weights)
     start = 0
@@ -52,8 +52,13 @@ def points_lost_array(normalised: np.ndarray, config: ScoringConfig, platform_va
             share_in_dimension = weights / present_weight[:, None]
             share_in_churn = share_in_dimension * (dimension_weight / present_dimension_weight)[:, None]
             effective_weight[:, columns] = share_in_churn * churn_share[:, None]
-        lost = effective_weight * (100.0 - normalised)
-    return np.where(np.isnan(normalised), np.nan, lost)
+    return np.where(np.isnan(normalised), np.nan, effective_weight)
+
+
+def points_lost_array(normalised: np.ndarray, config: ScoringConfig, platform_value: Any) -> np.ndarray:
+    """(n, M) normalised scores in ``config.metrics`` order (NaN = missing) and n platform values ->
+    (n, M) health points lost per metric (NaN for missing metrics)."""
+    return effective_weight_array(normalised, config, platform_value) * (100.0 - np.asarray(normalised, dtype=float))
 
 
 def top_factors_array(points_lost: np.ndarray, names: tuple[str, ...], count: int = RISK_FACTOR_COUNT) -> np.ndarray:

@@ -34,5 +34,6 @@ def scores_frame(account_ids: list[str], period: str = "2026-10") -> pd.DataFram
         "computed_score": score,
         "computed_tier": [TIERS[i % len(TIERS)] for i in index],
         "override_reason": [None] * n, "override_owner": [None] * n, "override_expires": [None] * n,
+        "score_change_reasons": [None] * n,
     })
     return frame

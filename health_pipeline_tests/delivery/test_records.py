@@ -110,3 +110,11 @@ def test_account_name_is_optional():
 def test_previous_tier_is_delivered_as_previous_tier_c_and_missing_stays_none():
     assert one_record(previous_tier="At Risk", previous_score=65)["Previous_Tier__c"] == "At Risk"
     assert one_record()["Previous_Tier__c"] is None  # the first month: no previous tier, never a made-up one
+
+
+def test_score_change_reasons_are_kept_whole_movers_within_255_characters():
+    assert one_record()["Score_Change_Reasons__c"] is None
+    assert one_record(score_change_reasons="csat_score -4.2, payment_health -3.1, dau +1.0")[
+        "Score_Change_Reasons__c"] == "csat_score -4.2, payment_health -3.1, dau +1.0"
+    long = ", ".join(f"{'m' * 90}_{k} -1.0" for k in range(3))
+    assert one_record(score_change_reasons=long)["Score_Change_Reasons__c"] == ", ".join(long.split(", ")[:2])

@@ -42,6 +42,7 @@ EDGES = {  # asset -> what it depends on
 }
 GROUPS = {"account_mapping": "sources", **{source: "sources" for source in SOURCES}, "health_score_overrides": "sources",
           "account_health_scores": "scoring", "salesforce_health_scores": "delivery"}
+EVIDENCE_EDGES = {"score_backtest": {"account_health_scores"}}  # outside the monthly job, not partitioned
 ASSET_NODES = "{ assetNodes { assetKey { path } dependencyKeys { path } groupName isPartitioned } }"
 LOCATIONS = """{ workspaceOrError { __typename ... on Workspace { locationEntries { name loadStatus
   locationOrLoadError { __typename ... on PythonError { message } } } } } }"""
@@ -147,9 +148,10 @@ def test_the_asset_graph_has_the_designed_edges_and_groups(webserver: Webserver)
 
     edges = {"/".join(node["assetKey"]["path"]): {"/".join(dep["path"]) for dep in node["dependencyKeys"]}
              for node in nodes}
-    assert edges == EDGES
-    assert {"/".join(node["assetKey"]["path"]): node["groupName"] for node in nodes} == GROUPS
-    assert all(node["isPartitioned"] for node in nodes)
+    assert edges == {**EDGES, **EVIDENCE_EDGES}
+    assert {"/".join(node["assetKey"]["path"]): node["groupName"] for node in nodes} == {
+        **GROUPS, **{name: "evidence" for name in EVIDENCE_EDGES}}
+    assert {"/".join(node["assetKey"]["path"]) for node in nodes if not node["isPartitioned"]} == set(EVIDENCE_EDGES)
 
 
 def test_a_partitioned_run_launched_over_graphql_succeeds(webserver: Webserver):

@@ -179,18 +179,24 @@ def test_at_risk_accounts_worsen_and_new_accounts_start_late(world):
     assert not set(first.cols["company"].tolist()) & set(new)
 
 
-def test_renewals_ahead_in_every_month(world):
+def test_renewals_ahead_in_every_month_until_a_renewal_is_lost(world):
+    # a lost renewal ends the contract (the world has renewal outcomes): no renewal follows it
     opportunities = world.salesforce_records()["Opportunity"]
-    renewals = defaultdict(list)
+    renewals, lost = defaultdict(list), {}
     for opp in opportunities:
         if opp["Type"] == "Renewal":
             renewals[opp["AccountId"]].append(date.fromisoformat(opp["CloseDate"]))
+            if opp["IsClosed"] and not opp["IsWon"]:
+                lost[opp["AccountId"]] = date.fromisoformat(opp["CloseDate"])
     established = [a for a, p in world.account_personas().items() if p != "new"]
     for k in range(0, 48):
         end = date.fromisoformat(f"{2024 + (k + 1) // 12}-{(k + 1) % 12 + 1:02d}-01")
         for account in established:
             ahead = [d for d in renewals[account] if d >= end]
-            assert ahead and (min(ahead) - end).days <= 366
+            if account in lost and lost[account] < end:
+                assert not ahead
+            else:
+                assert ahead and (min(ahead) - end).days <= 366
 
 
 def test_looker_rows_shape(world):

@@ -145,6 +145,7 @@ OBJECTS: dict[str, ObjectSpec] = {spec.name: spec for spec in (
         _id(), _ref("AccountId", label="Account ID"), _text("Name", 120, required=True),
         _pick("Type", ("New Business", "Renewal", "Expansion", "Upsell")), _text("StageName", required=True),
         _date("CloseDate", required=True), _num("Amount", "currency"), FieldSpec("IsClosed", "boolean", "Closed"),
+        FieldSpec("IsWon", "boolean", "Won"),
     )),
     ObjectSpec("Contract", "800", (
         _id(), _ref("AccountId", required=True, label="Account ID"), _date("StartDate"), _date("EndDate"),
@@ -169,7 +170,8 @@ OBJECTS: dict[str, ObjectSpec] = {spec.name: spec for spec in (
         _num("Previous_Score__c"), _num("Score_Change__c"), FieldSpec("Scored_At__c", "datetime"),
         _pick("Previous_Tier__c", HEALTH_TIERS),
         _num("Computed_Score__c", precision=5, scale=2, minimum=0, maximum=100), _text("Override_Reason__c"),
-        _date("Override_Expires__c"), _text("Sync_Fingerprint__c", 64), *_audit(),
+        _date("Override_Expires__c"), _text("Sync_Fingerprint__c", 64), FieldSpec("Score_Change_Reasons__c", "textarea", length=255),
+        *_audit(),
     )),
     ObjectSpec("Health_Score_Override__c", "a03", (
         _id(), _text("Name", 80), _ref("Account__c", required=True), _num("Override_Score__c", precision=5, scale=2),

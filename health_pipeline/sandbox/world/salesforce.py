@@ -8,6 +8,7 @@ import numpy as np
 from health_pipeline.sandbox.world.accounts import Accounts, Trajectory, ladder
 from health_pipeline.sandbox.world.ids import salesforce_id
 from health_pipeline.sandbox.world.months import FIRST_YEAR, date_of, jira_time, month_start
+from health_pipeline.sandbox.world.outcomes import renewals_won
 
 PAYMENT = ("Current", "1-30 Days Late", "31-60 Days Late", "60+ Days Late", "Collections")
 TIERS = ("Bronze", "Silver", "Gold", "Platinum")
@@ -48,8 +49,9 @@ def build_salesforce(seed: int, accounts: Accounts, trajectory: Trajectory, as_o
         first = date(2021 + i % 3, 1 + int(rng.integers(0, 12)), 1 + int(rng.integers(0, 28)))
         if accounts.start[i] >= 0:
             first = date_of(month_start(int(accounts.start[i]))) + timedelta(days=int(rng.integers(0, 28)))
+        won = _renewals_won(seed, i, first, history[:, i])
         records["Opportunity"] += _opportunities(rng, ids, sf_id, records["Account"][i]["Name"], first, arr,
-                                                 today, history[:, i])
+                                                 today, history[:, i], won)
         records["Contract"] += _contracts(rng, ids, sf_id, first, history[:, i])
         records["Case"] += _cases(rng, ids, sf_id, history[: as_of + 1, i], today)
         records["Churn_Signal__c"] += _signals(rng, ids, sf_id, history[: as_of + 1, i],
@@ -109,20 +111,39 @@ def _accounts(rng: np.random.Generator, acc: Accounts, q: np.ndarray, as_of: int
     return out
 
 
+def _renewal_dates(first: date) -> list[date]:
+    """One renewal per contract year after the first, through 2028."""
+    return [first.replace(year=year) for year in range(first.year + 1, FIRST_YEAR + 5)]
+
+
+def _renewals_won(seed: int, index: int, first: date, q: np.ndarray) -> list[bool]:
+    """Each renewal's outcome, drawn from the account's latent quality (see `outcomes`)."""
+    months = [(close.year - FIRST_YEAR) * 12 + close.month - 1 for close in _renewal_dates(first)]
+    return renewals_won(seed, index, q, months)
+
+
 def _opportunities(rng, ids: _Ids, account: str, name: str, first: date, arr: float, today: date,
-                   q: np.ndarray) -> list[dict]:
-    def opp(kind: str, close: date, amount: float) -> dict:
+                   q: np.ndarray, won: list[bool]) -> list[dict]:
+    def opp(kind: str, close: date, amount: float, win: bool = True) -> dict:
         closed = close < today
-        stage = "Closed Won" if closed else ("Negotiation/Review" if (close - today).days < 90 else "Prospecting")
+        stage = "Negotiation/Review" if (close - today).days < 90 else "Prospecting"
+        if closed:
+            stage = "Closed Won" if win else "Closed Lost"
         return {"Id": ids.next("006"), "AccountId": account, "Name": f"{name} {kind} {close.year}",
                 "Type": kind, "StageName": stage, "CloseDate": close.isoformat(), "Amount": amount,
-                "IsClosed": closed}
+                "IsClosed": closed, "IsWon": closed and win}
     out = [opp("New Business", first, arr)]
-    for year in range(first.year + 1, FIRST_YEAR + 5):  # one renewal per contract year, through 2028
-        out.append(opp("Renewal", first.replace(year=year), arr))
+    churned = None
+    for close, win in zip(_renewal_dates(first), won):
+        out.append(opp("Renewal", close, arr, win))
+        if close < today and not win:  # a lost renewal ends the contract: no later renewal or expansion
+            churned = close
+            break
     for k in np.flatnonzero(rng.random(len(q)) < 0.05 * q ** 2):  # expansions come from happy accounts
         close = date(FIRST_YEAR + k // 12, 1 + k % 12, 1 + int(rng.integers(0, 28)))
-        out.append(opp(str(rng.choice(["Expansion", "Upsell"])), close, round(arr * 0.2, -2)))
+        kind = str(rng.choice(["Expansion", "Upsell"]))
+        if churned is None or close < churned:
+            out.append(opp(kind, close, round(arr * 0.2, -2)))
     return out
 
 
