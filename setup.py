@@ -23,6 +23,8 @@ setup(
         # the sandbox's Salesforce emulator serves TLS on loopback with a CA made at start-up
         "trustme>=1.1,<2",
         "pyarrow>=15",
+        # posts the monthly alert digest to a Slack incoming webhook
+        "slack-sdk>=3.33,<4",
     ],
     extras_require={
         "dev": [

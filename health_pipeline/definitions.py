@@ -6,6 +6,7 @@ from typing import Mapping
 
 import dagster as dg
 
+from health_pipeline.assets.actions import account_alerts, salesforce_alert_tasks, slack_alert_digest
 from health_pipeline.assets.delivery import salesforce_health_scores
 from health_pipeline.assets.export import export_assets
 from health_pipeline.assets.mapping import account_mapping
@@ -17,7 +18,8 @@ from health_pipeline.automation.sensors import report_failed_runs
 from health_pipeline.deployment.profiles import resources_for_profile
 from health_pipeline.settings import default_config_dir, load_config
 
-ASSETS = [account_mapping, *SOURCE_ASSETS, account_health_scores, salesforce_health_scores]
+ASSETS = [account_mapping, *SOURCE_ASSETS, account_health_scores, salesforce_health_scores,
+          account_alerts, salesforce_alert_tasks, slack_alert_digest]
 
 
 def build_definitions(environ: Mapping[str, str] | None = None) -> dg.Definitions:
