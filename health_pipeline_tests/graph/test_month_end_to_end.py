@@ -49,7 +49,8 @@ def test_dry_run_writes_one_csv_row_per_mapped_account_and_nothing_to_salesforce
 
     assert result.success, failed_steps(result)
     assert materialised(result) == {"account_mapping", "intercom_support_metrics", "jira_bug_metrics",
-                                    "looker_adoption_metrics", "salesforce_account_metrics", SCORES, SINK}
+                                    "looker_adoption_metrics", "salesforce_account_metrics", SCORES, SINK,
+                                    "account_alerts", "salesforce_alert_tasks", "slack_alert_digest"}
     csv_file = profile.output_dir / f"health_scores_{PERIOD}.csv"
     assert sink_metadata(result)["path"] == str(csv_file.resolve())
     rows = read_csv(csv_file)
