@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -35,6 +35,8 @@ class MonthResult:
     step_seconds: dict[str, float]
     errors: list[str]
     delivery: dict[str, object]
+    alerts: pd.DataFrame | None = None
+    actions: dict[str, dict[str, object]] = field(default_factory=dict)  # metadata of the action sinks, by asset
 
 
 def project_instance(home: str | Path | None = None) -> dg.DagsterInstance:
@@ -70,6 +72,13 @@ def _delivery(result: dg.ExecuteInProcessResult) -> dict[str, object]:
     return {}
 
 
+def _actions(result: dg.ExecuteInProcessResult) -> dict[str, dict[str, object]]:
+    """The metadata of the alert tasks and the digest, by asset name."""
+    return {event.asset_key.to_user_string(): {key: value.value for key, value in event.materialization.metadata.items()}
+            for event in result.get_asset_materialization_events()
+            if event.asset_key.to_user_string() in ("salesforce_alert_tasks", "slack_alert_digest")}
+
+
 def materialise_month(period: str, instance: dg.DagsterInstance,
                       progress: Callable[[str], None] = print) -> MonthResult:
     """Run every asset of the graph for `period` (YYYY-MM) with the environment's profile resources."""
@@ -81,4 +90,6 @@ def materialise_month(period: str, instance: dg.DagsterInstance,
     for step, value in seconds.items():
         progress(f"  {step:<28} done in {value:.2f}s")
     scores = result.output_for_node("account_health_scores") if "account_health_scores" in seconds else None
-    return MonthResult(period, result.success, scores, seconds, _errors(result), _delivery(result))
+    alerts = result.output_for_node("account_alerts") if "account_alerts" in seconds else None
+    return MonthResult(period, result.success, scores, seconds, _errors(result), _delivery(result), alerts,
+                       _actions(result))

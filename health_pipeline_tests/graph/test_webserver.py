@@ -27,7 +27,7 @@ from health_pipeline.sandbox.runner import Sandbox
 from health_pipeline_tests.graph.conftest import PARTITION, PERIOD, PROFILE_VARIABLES, REPO_ROOT, read_csv
 
 # measured: the server serves in ~10 s; the run takes 45-60 s on 2 busy cores (each step is a process of its own)
-START_TIMEOUT, RUN_TIMEOUT = 90.0, 150.0
+START_TIMEOUT, RUN_TIMEOUT = 90.0, 300.0  # ten steps, each a fresh process on a shared machine
 DAGSTER_YAML = """run_coordinator:
   module: dagster.core.run_coordinator
   class: DefaultRunCoordinator
@@ -38,9 +38,13 @@ EDGES = {  # asset -> what it depends on
     **{source: {"account_mapping"} for source in SOURCES},
     "account_health_scores": {"account_mapping", *SOURCES, "account_health_scores"},
     "salesforce_health_scores": {"account_health_scores"},
+    "account_alerts": {"account_health_scores", "salesforce_account_metrics"},
+    "salesforce_alert_tasks": {"account_alerts"},
+    "slack_alert_digest": {"account_alerts"},
 }
 GROUPS = {"account_mapping": "sources", **{source: "sources" for source in SOURCES},
-          "account_health_scores": "scoring", "salesforce_health_scores": "delivery"}
+          "account_health_scores": "scoring", "salesforce_health_scores": "delivery",
+          **{name: "actions" for name in ("account_alerts", "salesforce_alert_tasks", "slack_alert_digest")}}
 ASSET_NODES = "{ assetNodes { assetKey { path } dependencyKeys { path } groupName isPartitioned } }"
 LOCATIONS = """{ workspaceOrError { __typename ... on Workspace { locationEntries { name loadStatus
   locationOrLoadError { __typename ... on PythonError { message } } } } } }"""
