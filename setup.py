@@ -25,6 +25,8 @@ setup(
         "pyarrow>=15",
         # the learned model beside the rules
         "scikit-learn>=1.4,<2",
+        # posts the monthly alert digest to a Slack incoming webhook
+        "slack-sdk>=3.33,<4",
     ],
     extras_require={
         "dev": [

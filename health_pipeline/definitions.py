@@ -6,6 +6,7 @@ from typing import Mapping
 
 import dagster as dg
 
+from health_pipeline.assets.actions import account_alerts, salesforce_alert_tasks, slack_alert_digest
 from health_pipeline.assets.delivery import salesforce_health_scores
 from health_pipeline.assets.evidence import score_backtest
 from health_pipeline.assets.export import export_assets
@@ -21,7 +22,8 @@ from health_pipeline.automation.trend import trend_refresh, trend_watch
 from health_pipeline.deployment.profiles import resources_for_profile
 from health_pipeline.settings import default_config_dir, load_config
 
-ASSETS = [account_mapping, *SOURCE_ASSETS, health_score_overrides, account_health_scores, salesforce_health_scores]
+ASSETS = [account_mapping, *SOURCE_ASSETS, health_score_overrides, account_health_scores, salesforce_health_scores,
+          account_alerts, salesforce_alert_tasks, slack_alert_digest]
 EVIDENCE_ASSETS = [score_backtest]  # unpartitioned: it reads every stored month
 
 

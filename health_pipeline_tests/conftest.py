@@ -77,7 +77,7 @@ def sandbox() -> Iterator[Sandbox]:
 def mini_config_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A config directory: the shipped weights/thresholds/pipeline files and the mini data's 4-account mapping."""
     config_dir = tmp_path_factory.mktemp("mini_config")
-    for name in ("weights.yaml", "thresholds.yaml", "pipeline.yaml"):
+    for name in ("weights.yaml", "thresholds.yaml", "pipeline.yaml", "plays.yaml"):
         shutil.copy(SHIPPED_CONFIG_DIR / name, config_dir / name)
     shutil.copy(MINI_FIXTURE_DIR / "account_mapping.csv", config_dir / "account_mapping.csv")
     return config_dir

@@ -130,7 +130,12 @@ def test_demo_scores_three_months_and_shows_the_accounts_most_at_risk(tmp_path: 
     accounts = lines[at_risk + 1:at_risk + 6]
     assert len(accounts) == 5 and all("because of:" in line for line in accounts)
     assert all(any(tier in line for tier in TIER_NAMES) for line in accounts)
-    movers = lines.index(f"The scores that moved most since {months[-2]}, and why:")
+    alerts = lines.index(next(line for line in lines if line.startswith(f"Alerts in {months[-1]} by severity")))
+    assert [line.split()[0] for line in lines[alerts + 1:alerts + 5]] == ["critical", "high", "medium", "low"]
+    assert (tmp_path / "output" / f"alerts_{months[-1]}.csv").is_file()
+    assert "  digest: posted to the Slack webhook (SLACK_ALERTS_WEBHOOK_URL)" in lines
+    assert f"*Health alerts for {months[-1]}*: " in printed  # as the loopback webhook received it
+    movers = lines.index(f"The scores that moved most since {months[-1 - 1]}, and why:")
     assert len([line for line in lines[movers + 1:movers + 6] if line.count(", ") == 2]) == 5
     assert lines[-1].strip() == "health-pipeline backtest"
     assert "Traceback" not in printed

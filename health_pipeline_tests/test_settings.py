@@ -38,7 +38,7 @@ MAPPING = f"""{HEADER}
 @pytest.fixture
 def config_dir(tmp_path: Path) -> Path:
     """A copy of the shipped YAML files plus a small account mapping."""
-    for name in ("weights.yaml", "thresholds.yaml", "pipeline.yaml"):
+    for name in ("weights.yaml", "thresholds.yaml", "pipeline.yaml", "plays.yaml"):
         shutil.copy(REPO / "config" / name, tmp_path / name)
     (tmp_path / "account_mapping.csv").write_text(MAPPING)
     return tmp_path
@@ -384,7 +384,8 @@ def test_every_problem_is_reported_at_once(config_dir):
 def test_missing_files_are_all_listed(tmp_path):
     problems = problems_of(tmp_path)
     assert [p.split(":")[0] for p in problems] == [
-        "weights.yaml", "thresholds.yaml", "pipeline.yaml", "account_mapping.csv"]
+        "weights.yaml", "thresholds.yaml", "pipeline.yaml", "account_mapping.csv",
+        "plays.yaml"]
     assert all("file not found" in p for p in problems)
 
 

@@ -23,7 +23,7 @@ MAPPING = """salesforce_account_id,account_name,segment,intercom_company_id,jira
 
 @pytest.fixture
 def config_dir(tmp_path: Path) -> Path:
-    for name in ("weights.yaml", "thresholds.yaml", "pipeline.yaml"):
+    for name in ("weights.yaml", "thresholds.yaml", "pipeline.yaml", "plays.yaml"):
         shutil.copy(REPO / "config" / name, tmp_path / name)
     (tmp_path / "account_mapping.csv").write_text(MAPPING)
     return tmp_path

@@ -6,7 +6,10 @@ import os
 from datetime import date
 from pathlib import Path
 
+from health_pipeline.commands.alert_summary import alert_lines, destination_lines
 from health_pipeline.commands.summary import most_at_risk_lines, tier_lines, top_mover_lines
+
+DIGEST_LINES = 12
 
 
 def last_complete_months(today: date, count: int = 3) -> list[str]:
@@ -40,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
 
         instance = project_instance()
         results = [materialise_month(period, instance) for period in months]
+        digests = sandbox.slack.texts()  # what the loopback Slack webhook received
     failed = [month for month in results if not month.success]
     for month in failed:
         print(f"{month.period} failed:")
@@ -51,6 +55,14 @@ def run(args: argparse.Namespace) -> int:
     print("\n".join(tier_lines(last.scores)))
     print(f"\nThe five accounts most at risk in {last.period}:")
     print("\n".join(most_at_risk_lines(last.scores)))
+    if last.alerts is not None:
+        print(f"\nAlerts in {last.period} by severity ({len(last.alerts)}; plays in config/plays.yaml):")
+        print("\n".join(alert_lines(last.alerts)))
+        print("\n".join(destination_lines(last.actions)))
+    if digests:
+        shown = digests[-1].rstrip().splitlines()
+        print(f"\nThe Slack digest of {last.period}, as the sandbox's webhook received it (first {DIGEST_LINES} lines):")
+        print("\n".join(shown[:DIGEST_LINES]) + ("\n  ..." if len(shown) > DIGEST_LINES else ""))
     print(f"\nCSV files (dry-run): {Path(args.output_dir).resolve()}/health_scores_<month>.csv")
     print(f"Dagster instance: {os.environ['DAGSTER_HOME']}")
     print("Open the UI on these runs (two terminals, this folder):")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
@@ -51,6 +51,8 @@ class MonthResult:
     delivery: dict[str, object]
     unconfigured: str = "none"
     log_path: Path | None = None
+    alerts: pd.DataFrame | None = None
+    actions: dict[str, dict[str, object]] = field(default_factory=dict)  # metadata of the action sinks, by asset
 
 
 def project_instance(home: str | Path | None = None) -> dg.DagsterInstance:
@@ -107,6 +109,13 @@ def _delivery(result: dg.ExecuteInProcessResult) -> dict[str, object]:
     return {}
 
 
+def _actions(result: dg.ExecuteInProcessResult) -> dict[str, dict[str, object]]:
+    """The metadata of the alert tasks and the digest, by asset name."""
+    return {event.asset_key.to_user_string(): {key: value.value for key, value in event.materialization.metadata.items()}
+            for event in result.get_asset_materialization_events()
+            if event.asset_key.to_user_string() in ("salesforce_alert_tasks", "slack_alert_digest")}
+
+
 def monthly_job() -> dg.JobDefinition:
     """The monthly_health_score job over the graph's assets with the environment's profile resources."""
     defs = dg.Definitions(assets=ASSETS, jobs=[monthly_health_score_job], resources=resources_for_profile())
@@ -130,8 +139,10 @@ def materialise_month(period: str, instance: dg.DagsterInstance, progress: Calla
     for step, value in seconds.items():
         progress(f"  {step:<28} done in {value:.2f}s")
     scores = result.output_for_node("account_health_scores") if "account_health_scores" in seconds else None
+    alerts = result.output_for_node("account_alerts") if "account_alerts" in seconds else None
     month = MonthResult(period, result.success, scores, seconds, _failed_checks(result) + _errors(result),
-                        _delivery(result), _scores_metadata(result, "unconfigured_sources"))
+                        _delivery(result), _scores_metadata(result, "unconfigured_sources"), alerts=alerts,
+                        actions=_actions(result))
     if not result.success:
         month.log_path = write_run_log(instance, result.run_id, Path(instance.root_directory) / "logs")
     return month

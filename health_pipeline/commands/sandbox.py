@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
                       phase2_fields=not args.no_phase2, state_dir=args.state_dir)
     with sandbox:
         env_file = sandbox.write_env_file(args.env_file)
-        for source in ("intercom", "jira", "looker", "salesforce"):
+        for source in ("intercom", "jira", "looker", "salesforce", "slack"):
             print(f"{source:<11} {sandbox.url(source)}")
         print(f"\nWrote the pipeline's environment to {env_file}.")
         print("In another terminal, in this folder:  DAGSTER_HOME=$PWD/.dagster_home dagster dev -m health_pipeline.definitions")

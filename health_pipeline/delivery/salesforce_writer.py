@@ -1,4 +1,5 @@
-"""Upsert Health_Score__c records by their external ID: sObject Collections below a threshold, Bulk API 2.0 above it."""
+"""Upsert records by an external ID (Health_Score__c by default, alert Tasks too): sObject Collections below a
+threshold, Bulk API 2.0 above it."""
 from __future__ import annotations
 
 import csv
@@ -76,17 +77,19 @@ def counted_calls(sf: Salesforce) -> Iterator[list[int]]:
         hooks.remove(count)
 
 
-def upsert_collections(sf: Salesforce, records: Sequence[dict], size: int) -> UpsertOutcome:
+def upsert_collections(sf: Salesforce, records: Sequence[dict], size: int, sobject: str = SOBJECT,
+                       external_id: str = EXTERNAL_ID) -> UpsertOutcome:
     """Upsert through sObject Collections, `size` records per call, reading per-record results in order."""
     outcome = UpsertOutcome(method="collections")
-    path = f"composite/sobjects/{SOBJECT}/{EXTERNAL_ID}"
+    path = f"composite/sobjects/{sobject}/{external_id}"
+    call = f"PATCH {path}"
     for start in range(0, len(records), size):
         chunk = records[start:start + size]
-        payload = {"allOrNone": False, "records": [{"attributes": {"type": SOBJECT}, **r} for r in chunk]}
-        results = guarded(COLLECTIONS_CALL, lambda: sf.restful(path, method="PATCH", json=payload))
+        payload = {"allOrNone": False, "records": [{"attributes": {"type": sobject}, **r} for r in chunk]}
+        results = guarded(call, lambda: sf.restful(path, method="PATCH", json=payload))
         if not isinstance(results, list) or len(results) != len(chunk):
             got = len(results) if isinstance(results, list) else type(results).__name__
-            raise SourceError(SOURCE, COLLECTIONS_CALL, f"expected {len(chunk)} results, got {got}")
+            raise SourceError(SOURCE, call, f"expected {len(chunk)} results, got {got}")
         for record, result in zip(chunk, results):
             if isinstance(result, dict) and result.get("success"):
                 if result.get("created"):
@@ -122,27 +125,28 @@ def _rows(text: str) -> list[dict]:
     return list(csv.DictReader(io.StringIO(text or "")))
 
 
-def upsert_bulk2(sf: Salesforce, records: Sequence[dict], poll_seconds: float) -> UpsertOutcome:
+def upsert_bulk2(sf: Salesforce, records: Sequence[dict], poll_seconds: float, sobject: str = SOBJECT,
+                 external_id: str = EXTERNAL_ID) -> UpsertOutcome:
     """Upsert through one Bulk API 2.0 ingest job, then read its successful and failed results."""
     outcome = UpsertOutcome(method="bulk2")
-    bulk = getattr(sf.bulk2, SOBJECT)
+    bulk = getattr(sf.bulk2, sobject)
     with aborting_unfinished_jobs(sf):
-        jobs = guarded(f"Bulk 2.0 upsert {SOBJECT}", lambda: bulk.upsert(
-            records=[bulk_row(r) for r in records], external_id_field=EXTERNAL_ID, wait=poll_seconds))
-    by_key = {str(r[EXTERNAL_ID]): r for r in records}
+        jobs = guarded(f"Bulk 2.0 upsert {sobject}", lambda: bulk.upsert(
+            records=[bulk_row(r) for r in records], external_id_field=external_id, wait=poll_seconds))
+    by_key = {str(r[external_id]): r for r in records}
     answered: set[str] = set()
     for job in jobs:
         job_id = job["job_id"]
         saved = guarded("GET jobs/ingest/{id}/successfulResults", lambda: bulk.get_successful_records(job_id))
         for row in _rows(saved):
-            answered.add(row.get(EXTERNAL_ID, ""))
+            answered.add(row.get(external_id, ""))
             if row.get("sf__Created", "").lower() == "true":
                 outcome.created += 1
             else:
                 outcome.updated += 1
         refused = guarded("GET jobs/ingest/{id}/failedResults", lambda: bulk.get_failed_records(job_id))
         for row in _rows(refused):
-            key = row.get(EXTERNAL_ID, "")
+            key = row.get(external_id, "")
             answered.add(key)
             outcome.failed.append((by_key.get(key, row), parse_bulk_error(row.get("sf__Error", ""))))
     # a record the job neither saved nor refused (e.g. left unprocessed) is a failure, never silently dropped
@@ -152,16 +156,18 @@ def upsert_bulk2(sf: Salesforce, records: Sequence[dict], poll_seconds: float) -
 
 
 def upsert_health_scores(sf: Salesforce, records: Sequence[dict], *, bulk_threshold: int,
-                         collection_size: int = MAX_COLLECTION_SIZE, poll_seconds: float = 2.0) -> UpsertOutcome:
-    """Upsert every record by `Health_Score_Key__c`: Bulk API 2.0 from `bulk_threshold` records, else Collections."""
+                         collection_size: int = MAX_COLLECTION_SIZE, poll_seconds: float = 2.0,
+                         sobject: str = SOBJECT, external_id: str = EXTERNAL_ID) -> UpsertOutcome:
+    """Upsert every record by its external ID (`Health_Score_Key__c` of Health_Score__c unless another sObject and
+    field are given): Bulk API 2.0 from `bulk_threshold` records, else Collections."""
     if not 1 <= collection_size <= MAX_COLLECTION_SIZE:
         raise ValueError(f"collection_size must be 1 to {MAX_COLLECTION_SIZE}, got {collection_size}")
     if not records:
         return UpsertOutcome()
     with counted_calls(sf) as calls:
         if len(records) >= bulk_threshold:
-            outcome = upsert_bulk2(sf, records, poll_seconds)
+            outcome = upsert_bulk2(sf, records, poll_seconds, sobject, external_id)
         else:
-            outcome = upsert_collections(sf, records, collection_size)
+            outcome = upsert_collections(sf, records, collection_size, sobject, external_id)
     outcome.api_calls = calls[0]
     return outcome

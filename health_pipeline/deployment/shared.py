@@ -1,9 +1,11 @@
-"""The resources both profiles build the same way: configuration, the health-score sink, failure alerts."""
+"""The resources both profiles build the same way: configuration, the health-score sink, failure alerts, the
+alert digest's Slack webhook."""
 from __future__ import annotations
 
 from typing import Any, Mapping
 
 from health_pipeline.automation.failure_reports import AlertResource
+from health_pipeline.delivery.alert_digest import SlackAlertsResource
 from health_pipeline.delivery.sink_resource import HealthScoreSinkResource
 from health_pipeline.settings import default_config_dir, load_pipeline_settings
 from health_pipeline.settings.resource import PipelineConfigResource
@@ -19,7 +21,7 @@ def output_dir(environ: Mapping[str, str]) -> str:
 
 
 def shared_resources(environ: Mapping[str, str], dry_run: bool) -> dict[str, Any]:
-    """pipeline_config, sink and alerts, as every profile has them."""
+    """pipeline_config, sink, alerts and slack_alerts, as every profile has them."""
     delivery = load_pipeline_settings(default_config_dir()).delivery
     return {
         "pipeline_config": PipelineConfigResource(),
@@ -28,4 +30,5 @@ def shared_resources(environ: Mapping[str, str], dry_run: bool) -> dict[str, Any
             slack_webhook_url=env_var(environ, "SLACK_WEBHOOK_URL"),
             rollbar_access_token=env_var(environ, "ROLLBAR_ACCESS_TOKEN"),
         ),
+        "slack_alerts": SlackAlertsResource(webhook_url=env_var(environ, "SLACK_ALERTS_WEBHOOK_URL")),
     }

@@ -1,4 +1,4 @@
-"""Starts the four emulators on free loopback ports and says how to reach them."""
+"""Starts the four emulators and a loopback Slack webhook on free loopback ports and says how to reach them."""
 from __future__ import annotations
 
 import os
@@ -13,6 +13,7 @@ from health_pipeline.sandbox.looker.emulator import LookerEmulator
 from health_pipeline.sandbox.salesforce.emulator import SalesforceEmulator
 from health_pipeline.sandbox.server.emulator import EmulatorServer
 from health_pipeline.sandbox.server.tls import SandboxTLS
+from health_pipeline.sandbox.slack.emulator import HOOK_PATH, SlackWebhookEmulator
 from health_pipeline.sandbox.world.fixtures import load_fixture_dir
 from health_pipeline.sandbox.world.synthetic import World
 
@@ -51,6 +52,7 @@ class Sandbox:
         self.salesforce = SalesforceEmulator(self.data.salesforce_records(), username=creds.sf_username,
                                              password=creds.sf_password, security_token=creds.sf_security_token,
                                              phase2_fields=phase2_fields)
+        self.slack = SlackWebhookEmulator()  # where the alert digest goes
         self._servers: dict[str, EmulatorServer] = {}
 
     @property
@@ -69,6 +71,7 @@ class Sandbox:
         self._servers["looker"] = EmulatorServer(self.looker).start()
         self._servers["salesforce"] = EmulatorServer(self.salesforce, ssl_context=self.tls.server_context()).start()
         self.salesforce.base_url = self._servers["salesforce"].url
+        self._servers["slack"] = EmulatorServer(self.slack).start()
         return self
 
     def stop(self) -> None:
@@ -79,7 +82,7 @@ class Sandbox:
 
     def reset_counters_and_faults(self) -> None:
         """Zero the call counters and switch every fault off."""
-        for emulator in self.emulators.values():
+        for emulator in (*self.emulators.values(), self.slack):
             emulator.calls.reset()
             emulator.faults.clear()
 
@@ -104,6 +107,7 @@ class Sandbox:
             "SF_DOMAIN": "login",
             "SF_LOGIN_URL": self.url("salesforce"),
             "SF_CA_BUNDLE": str(self.tls.ca_pem_path),
+            "SLACK_ALERTS_WEBHOOK_URL": self.url("slack") + HOOK_PATH,
         }
 
     def write_env_file(self, path: str | Path) -> Path:

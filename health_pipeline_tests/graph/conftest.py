@@ -14,7 +14,8 @@ import pytest
 from health_pipeline.definitions import ASSETS
 from health_pipeline.deployment.profiles import resources_for_profile
 from health_pipeline.sandbox.runner import Sandbox
-from health_pipeline.sandbox.server.emulator import Emulator, EmulatorServer, Request, Response, text_response
+from health_pipeline.sandbox.server.emulator import EmulatorServer
+from health_pipeline.sandbox.slack.emulator import SlackWebhookEmulator
 from health_pipeline.sources.salesforce.resource import SalesforceResource
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -104,24 +105,9 @@ def persistent_instance(tmp_path: Path) -> Iterator[dg.DagsterInstance]:
         yield instance
 
 
-class SlackWebhook(Emulator):
-    """A Slack incoming webhook on loopback: keeps every JSON payload and answers `ok` as Slack does."""
-
-    name = "slack"
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.payloads: list[Any] = []
-        self.router.add("POST", r"/services/(?P<hook>[\w/]+)", self._post, "POST /services/{hook}")
-
-    def _post(self, request: Request) -> Response:
-        self.payloads.append(request.json())
-        return text_response(200, "ok", "text/plain")
-
-
 @pytest.fixture
-def slack_webhook() -> Iterator[tuple[SlackWebhook, str]]:
+def slack_webhook() -> Iterator[tuple[SlackWebhookEmulator, str]]:
     """A running loopback Slack webhook and its URL."""
-    hook = SlackWebhook()
+    hook = SlackWebhookEmulator()
     with EmulatorServer(hook) as server:
         yield hook, f"{server.url}/services/T000/B000/XXXX"

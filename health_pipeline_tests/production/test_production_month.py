@@ -31,7 +31,7 @@ pytestmark = [
 ]
 
 IO_MANAGED = ("account_mapping", "intercom_support_metrics", "jira_bug_metrics", "looker_adoption_metrics",
-              "salesforce_account_metrics", "health_score_overrides", "account_health_scores")
+              "salesforce_account_metrics", "health_score_overrides", "account_health_scores", "account_alerts")
 EXPORT_KEY = "health_scores/year=2026/month=10/health_scores.parquet"
 
 
@@ -64,7 +64,8 @@ def month(aws_endpoint, s3, vendor_secret, sandbox, tmp_path_factory) -> Iterato
 def test_every_asset_of_the_month_materialises(month):
     assert month.result.success
     materialised = {event.asset_key.to_user_string() for event in month.result.get_asset_materialization_events()}
-    assert materialised == {*IO_MANAGED, "health_scores_parquet_export", "salesforce_health_scores"}
+    assert materialised == {*IO_MANAGED, "health_scores_parquet_export", "salesforce_health_scores",
+                            "salesforce_alert_tasks", "slack_alert_digest"}
 
 
 def test_asset_values_land_in_the_bucket_under_the_prefix(month, s3):

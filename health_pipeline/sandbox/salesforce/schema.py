@@ -9,6 +9,7 @@ TIERS = ("Bronze", "Silver", "Gold", "Platinum")
 HEALTH_TIERS = ("Champion", "Healthy", "At Risk", "Critical", "No Data")
 NUMERIC_TYPES = frozenset({"double", "currency", "percent", "int"})
 TEXT_TYPES = frozenset({"string", "textarea", "picklist", "id", "reference"})
+ALERT_FEEDBACK = ("accurate", "somewhat_accurate", "inaccurate")
 
 
 @dataclass(frozen=True)
@@ -133,13 +134,17 @@ def _audit() -> tuple[FieldSpec, ...]:
             FieldSpec("LastModifiedDate", "datetime", "Last Modified Date", system=True))
 
 
+def _owner() -> FieldSpec:
+    return FieldSpec("OwnerId", "reference", "Owner ID", length=18, reference_to="User")
+
+
 OBJECTS: dict[str, ObjectSpec] = {spec.name: spec for spec in (
     ObjectSpec("Account", "001", (
         _id(), _text("Name", required=True, label="Account Name"), _pick("Segment__c", ("paid", "standard")),
         _num("ARR__c", "currency"), _num("Prior_Year_ARR__c", "currency"),
         _pick("Payment_Status__c", PAYMENT_STATUSES), _pick("Contracted_Tier__c", TIERS), _pick("Usage_Tier__c", TIERS),
         _num("QBR_Attendance_Rate__c", "percent", 5, 2, phase2=True), _date("Champion_Since__c", phase2=True),
-        _num("Expansion_Signals__c", "double", 18, 0, phase2=True),
+        _num("Expansion_Signals__c", "double", 18, 0, phase2=True), _owner(),
     )),
     ObjectSpec("Opportunity", "006", (
         _id(), _ref("AccountId", label="Account ID"), _text("Name", 120, required=True),
@@ -182,6 +187,13 @@ OBJECTS: dict[str, ObjectSpec] = {spec.name: spec for spec in (
     ObjectSpec("Task", "00T", (
         _id(), _ref("WhatId", label="Related To ID"), _text("Subject"), _text("Status", 40), _text("Priority", 40),
         _date("ActivityDate", label="Due Date"), FieldSpec("Description", "textarea", length=32000),
+        _owner(), FieldSpec("IsClosed", "boolean", "Closed"),
+        _text("Health_Alert_Key__c", 80, external_id=True, unique=True, label="Health Alert Key"),
+        _pick("Alert_Feedback__c", ALERT_FEEDBACK, label="Alert Feedback"),
+    )),
+    ObjectSpec("User", "005", (
+        _id(), _text("Name", 121, required=True, label="Full Name"), _text("Email", 80),
+        FieldSpec("IsActive", "boolean", "Active"),
     )),
 )}
 

@@ -8,7 +8,7 @@ import numpy as np
 from health_pipeline.sandbox.world.columns import Column
 
 LOOKER_VIEWS = ("user_sessions", "feature_usage", "platform_metrics")
-SALESFORCE_OBJECTS = ("Account", "Opportunity", "Contract", "Case", "Churn_Signal__c", "Task",
+SALESFORCE_OBJECTS = ("Account", "Opportunity", "Contract", "Case", "Churn_Signal__c", "Task", "User",
                       "Health_Score_Override__c")
 
 

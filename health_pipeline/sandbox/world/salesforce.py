@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import numpy as np
 
 from health_pipeline.sandbox.world.accounts import Accounts, Trajectory, ladder
+from health_pipeline.sandbox.world.alert_tasks import alert_tasks, owner_ids, users
 from health_pipeline.sandbox.world.ids import salesforce_id
 from health_pipeline.sandbox.world.months import FIRST_YEAR, date_of, jira_time, month_start
 from health_pipeline.sandbox.world.outcomes import renewals_won
@@ -43,7 +44,10 @@ def build_salesforce(seed: int, accounts: Accounts, trajectory: Trajectory, as_o
     history = np.stack([trajectory.quality(k) for k in range(max(HISTORY_MONTHS, as_of + 1))])
     records: dict[str, list[dict]] = {"Account": _accounts(rng, accounts, history[as_of], as_of, today),
                                       "Opportunity": [], "Contract": [], "Case": [], "Churn_Signal__c": [],
-                                      "Task": [], "Health_Score_Override__c": []}
+                                      "Task": [], "User": users(ids), "Health_Score_Override__c": []}
+    owners = owner_ids(accounts, records["User"])
+    for account, owner in zip(records["Account"], owners):
+        account["OwnerId"] = owner
     for i, sf_id in enumerate(accounts.salesforce_ids):
         arr = records["Account"][i]["ARR__c"]
         first = date(2021 + i % 3, 1 + int(rng.integers(0, 12)), 1 + int(rng.integers(0, 28)))
@@ -57,6 +61,7 @@ def build_salesforce(seed: int, accounts: Accounts, trajectory: Trajectory, as_o
         records["Churn_Signal__c"] += _signals(rng, ids, sf_id, history[: as_of + 1, i],
                                                int(accounts.persona[i]), int(max(accounts.start[i], 0)))
     records["Health_Score_Override__c"] = _overrides(ids, accounts.salesforce_ids, as_of)
+    records["Task"] = alert_tasks(seed, ids, accounts, owners, history, as_of)
     return records
 
 

@@ -1,0 +1,1 @@
+"""A Slack incoming webhook on loopback."""
