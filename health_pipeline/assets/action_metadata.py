@@ -8,18 +8,10 @@ import pandas as pd
 
 from health_pipeline.actions.alerts import severity_counts
 from health_pipeline.actions.history import FEEDBACK_VALUES, PlayFeedback
-from health_pipeline.assets.metadata import column_schema, preview
+from health_pipeline.assets.columns import frame_schema
+from health_pipeline.assets.metadata import preview
 from health_pipeline.scoring.catalogue import ID_COLUMN
 
-ALERT_DESCRIPTIONS = {
-    ID_COLUMN: "Salesforce Account ID", "play": "The play that raised the alert (config/plays.yaml)",
-    "severity": "critical, high, medium or low", "reason": "Why the play fired, as the CSM reads it",
-    "top_movers": "The three terms that moved the exact score most since last month, with signed points (the attribution)",
-    "owner_id": "Account.OwnerId (or the data team's user for data-team plays)",
-    "due_date": "The task's due date: the scored month's end plus the play's due_days",
-    "status": "new (a task is written), still_open (an earlier month's task for this play is open) or "
-              "task_exists (this month's task was already written)",
-}
 PREVIEW_COLUMNS = [ID_COLUMN, "account_name", "play", "severity", "health_score", "reason", "owner_name", "status"]
 
 
@@ -37,7 +29,7 @@ def alerts_metadata(alerts: pd.DataFrame, stats: Sequence[PlayFeedback], calls: 
     by_severity = severity_counts(alerts)
     metadata: dict[str, Any] = {
         "dagster/row_count": len(alerts),
-        "dagster/column_schema": column_schema(alerts, ALERT_DESCRIPTIONS),
+        "dagster/column_schema": frame_schema(alerts),
         "alerts_by_severity": dg.MetadataValue.json(by_severity),
         "alerts_by_play": dg.MetadataValue.json({str(k): int(v) for k, v in alerts["play"].value_counts().items()}),
         "alerts_by_status": dg.MetadataValue.json({str(k): int(v) for k, v in alerts["status"].value_counts().items()}),

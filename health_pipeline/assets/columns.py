@@ -66,12 +66,27 @@ CHANGE_COLUMNS = {
     **{f"points_{name}": f"health points {name} contributes to the exact score (attribution)"
        for name in (*METRIC_CATALOGUE, "platform_value", "cap")},
 }
+ALERT_COLUMNS = {
+    "play": "the play that raised the alert (config/plays.yaml)",
+    "severity": "critical, high, medium or low",
+    "reason": "why the play fired, as the CSM reads it",
+    "top_movers": "the three terms that moved the exact score most since last month, with signed points",
+    "suggested_action": "what the play suggests the owner does",
+    "route": "who acts: the account owner, or the data team for a data problem",
+    "owner_id": "Account.OwnerId (or the data team's user for data-team plays)",
+    "owner_name": "the owner's name (User.Name)",
+    "due_date": "the task's due date: the scored month's end plus the play's due_days",
+    "alert_key": "Health_Alert_Key__c: <account id>-<YYYY-MM>-<play>, so a re-run never creates a second task",
+    "status": "new (a task is written), still_open (an earlier month's task for this play is open) or "
+              "task_exists (this month's task was already written)",
+}
 COLUMN_DESCRIPTIONS: dict[str, str] = {
     **MAPPING_COLUMNS,
     **{name: metric_description(info) for name, info in METRIC_CATALOGUE.items()},
     **SCORE_COLUMNS,
     **OVERRIDE_COLUMNS,
     **CHANGE_COLUMNS,
+    **ALERT_COLUMNS,
 }
 
 
