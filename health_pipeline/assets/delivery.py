@@ -20,7 +20,7 @@ TIER_SCHEMA = dg.TableSchema(columns=[
     dg.TableColumn("tier", "string", description="Health tier"),
     dg.TableColumn("accounts", "int", description="Accounts in the tier this month"),
 ])
-NOT_CONFIGURED = ("Salesforce is not configured (SF_USERNAME, SF_PASSWORD and SF_SECURITY_TOKEN are unset), so the "
+NOT_CONFIGURED = ("Salesforce is not configured (no SF_CONSUMER_KEY / SF_CONSUMER_SECRET or other login is set), so the "
                   "health scores cannot be delivered. Set them, or run the sink in dry run (sink.dry_run: true).")
 
 
