@@ -35,9 +35,10 @@ class _CountedSalesforceTransport(SalesforceTransport):
 class SalesforceResource(HttpSourceResource):
     """Salesforce REST access, logged in by OAuth 2.0 (client credentials or JWT bearer) or the legacy SOAP login."""
 
-    consumer_key: Optional[str] = Field(default=None, description="Connected app's consumer key (secret; SF_CONSUMER_KEY).")
+    consumer_key: Optional[str] = Field(
+        default=None, description="Connected app's consumer key (secret; SF_CONSUMER_KEY).")
     consumer_secret: Optional[str] = Field(
-        default=None, description="Connected app's consumer secret, for client credentials (secret; SF_CONSUMER_SECRET).")
+        default=None, description="Connected app's consumer secret, for client credentials (SF_CONSUMER_SECRET).")
     domain: str = Field(default="login", description="Login domain: the My Domain name (e.g. 'acme.my'), or "
                         "'login' / 'test' for JWT bearer and the legacy login (SF_DOMAIN).")
     username: Optional[str] = Field(default=None, description="Integration user name, for JWT bearer (SF_USERNAME).")
