@@ -23,6 +23,9 @@ setup(
         # the sandbox's Salesforce emulator serves TLS on loopback with a CA made at start-up
         "trustme>=1.1,<2",
         "pyarrow>=15",
+        # JWT bearer login: signing the assertion (simple_salesforce) and checking it in the Salesforce emulator
+        "PyJWT[crypto]>=2.8,<3",
+        "cryptography>=42",
     ],
     extras_require={
         "dev": [
