@@ -27,6 +27,9 @@ setup(
         "scikit-learn>=1.4,<2",
         # posts the monthly alert digest to a Slack incoming webhook
         "slack-sdk>=3.33,<4",
+        # JWT bearer login: signing the assertion (simple_salesforce) and checking it in the Salesforce emulator
+        "PyJWT[crypto]>=2.8,<3",
+        "cryptography>=42",
     ],
     extras_require={
         "dev": [

@@ -119,7 +119,7 @@ def jira_per_account(resource: JiraResource, period: Period, keys: Keys,
     started = time.perf_counter()
     client = resource.open_client(log)
     link = resource.link()
-    base = jira_pure.build_bug_jql(resource.project_keys(), period)
+    base = jira_pure.build_bug_jql(resource.project_keys(), period, margin_days=jira_pure.JQL_MARGIN_DAYS)
     per_key: dict[str, dict] = {}
     asked = 0
     for _, raw in keys:

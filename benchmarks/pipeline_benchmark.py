@@ -156,8 +156,7 @@ def _host(name: str, seed: int, accounts: int, as_of: str, latency: float, rate:
                                       client_secret=creds.looker_client_secret)
         else:
             from health_pipeline.sandbox.server.tls import SandboxTLS
-            emulator = indexed_salesforce_emulator(world.salesforce_records(), username=creds.sf_username,
-                                                   password=creds.sf_password, security_token=creds.sf_security_token)
+            emulator = indexed_salesforce_emulator(world.salesforce_records(), **creds.salesforce_logins())
             tls = SandboxTLS(Path(state_dir))
             context = tls.server_context()
         server = EmulatorServer(emulator, ssl_context=context)
@@ -267,7 +266,7 @@ class Hosts:
             "jira_url": self.info["jira"]["url"], "jira_email": creds.jira_email, "jira_token": creds.jira_token,
             "looker_url": self.info["looker"]["url"], "looker_id": creds.looker_client_id,
             "looker_secret": creds.looker_client_secret,
-            "sf_username": creds.sf_username, "sf_password": creds.sf_password, "sf_token": creds.sf_security_token,
+            "sf_key": creds.sf_consumer_key, "sf_secret": creds.sf_consumer_secret, "sf_domain": creds.sf_my_domain,
             "sf_login_url": self.info["salesforce"]["url"], "sf_ca": self.info["salesforce"]["ca"],
         }
 
@@ -301,8 +300,8 @@ def build_resources(env: dict[str, str], intercom: dict | None = None) -> dict[s
                              projects=JIRA_PROJECTS),
         "looker": LookerResource(base_url=env["looker_url"], client_id=env["looker_id"],
                                  client_secret=env["looker_secret"], verify_ssl=False),
-        "salesforce": SalesforceResource(username=env["sf_username"], password=env["sf_password"],
-                                         security_token=env["sf_token"], login_url_override=env["sf_login_url"],
+        "salesforce": SalesforceResource(consumer_key=env["sf_key"], consumer_secret=env["sf_secret"],
+                                         domain=env["sf_domain"], login_url_override=env["sf_login_url"],
                                          ca_bundle=env["sf_ca"]),
     }
 
@@ -495,12 +494,15 @@ def served_data(hosts: Hosts, period_label: str, account_ids: list[str]) -> dict
     the world generates a month's conversations and issues on first use, a cost no run should be charged)."""
     from health_pipeline.sources.common.period import Period
     from health_pipeline.sources.intercom.resource import window_search
-    from health_pipeline.sources.jira.metrics import build_bug_jql
+    from health_pipeline.sources.jira.metrics import JQL_MARGIN_DAYS, build_bug_jql
     from health_pipeline.sources.salesforce.metrics import soql_queries
 
     period = Period.parse(period_label)
     found = hosts.ask("intercom", "facts", {"queries": [window_search(period.unix_start, period.unix_end)["query"]]})
-    issues = hosts.ask("jira", "facts", {"jql": [build_bug_jql(JIRA_PROJECTS.split(","), period)]})["totals"][0]
+    # the month's JQL widened by a day each side (Jira reads its dates in the API user's time zone): the
+    # issues of those two days are fetched and filtered out, so the minimum counts them too
+    jql = build_bug_jql(JIRA_PROJECTS.split(","), period, margin_days=JQL_MARGIN_DAYS)
+    issues = hosts.ask("jira", "facts", {"jql": [jql]})["totals"][0]
     statements = soql_queries(period, account_ids, True, filter_by_id=False)
     counts = hosts.ask("salesforce", "facts", {"soql": [s[0] for s in statements.values()]})["totals"]
     return {"conversations": found["totals"][0], "page_bytes": found["page_bytes"], "issues": issues,
@@ -659,7 +661,7 @@ def source_rows(result: dict) -> list[dict]:
          "minimum_note": "4 (login + 3 runs)",
          "seconds": s["looker"]["seconds"],
          "served": f"{fmt(s['looker']['facts'].get('platform_rows_in_month'))} platform rows of the month"},
-        {"key": "salesforce", "source": "Salesforce (read)", "endpoints": "SOAP login + query/queryMore pages", "calls": _calls(s["salesforce"]),
+        {"key": "salesforce", "source": "Salesforce (read)", "endpoints": "OAuth token + query/queryMore pages", "calls": _calls(s["salesforce"]),
          "retries": _retries(s["salesforce"]), "minimum": sf["minimum"], "minimum_note": fmt(sf["minimum"]),
          "seconds": s["salesforce"]["seconds"],
          "served": ", ".join(f"{k.removesuffix('__c').replace('_', ' ')} {fmt(v)}" for k, v in sf["records"].items())},
@@ -1006,7 +1008,8 @@ the upsert of the month's `Health_Score__c` records); on S and M, the same month
 account as the original system did (`benchmarks/per_account_reference.py`), whose metric frames must equal
 the bulk ones. "Calls" are requests sent, retries included (the emulators' counters agree). "Minimum" is
 computed from the data the emulators serve: Intercom ceil(N/150) search pages, Jira ceil(N/100) (the server
-caps a page at 100), Looker 1 login + 3 runs, Salesforce 1 login + ceil(N/2000) query pages per object
+caps a page at 100; N counts the issues of the JQL widened by a day each side, which the product must fetch
+because Jira reads JQL dates in the API user's time zone), Looker 1 login + 3 runs, Salesforce 1 login (OAuth token) + ceil(N/2000) query pages per object
 (N = records of the mapped accounts matching the contract's filters), the write-back 1 login + 6 for one Bulk
 API 2.0 job (create, upload, close, one poll, successful and failed results) or ceil(N/200) Collections
 calls. Peak memory is the month process's VmHWM (the emulators run elsewhere).

@@ -13,6 +13,7 @@ from health_pipeline.sandbox.runner import Sandbox
 from health_pipeline.sources.intercom.resource import IntercomResource
 from health_pipeline.sources.jira.resource import JiraResource
 from health_pipeline.sources.looker.resource import LookerResource
+from health_pipeline.sources.registry import BY_KEY
 from health_pipeline.sources.salesforce.resource import SalesforceResource
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -36,9 +37,7 @@ def source_resources(sandbox: Sandbox, **overrides: dict[str, Any]) -> dict[str,
         "looker": {"base_url": env["LOOKER_BASE_URL"], "client_id": env["LOOKER_CLIENT_ID"],
                    "client_secret": env["LOOKER_CLIENT_SECRET"],
                    "verify_ssl": env["LOOKER_VERIFY_SSL"].lower() == "true"},
-        "salesforce": {"username": env["SF_USERNAME"], "password": env["SF_PASSWORD"],
-                       "security_token": env["SF_SECURITY_TOKEN"], "domain": env["SF_DOMAIN"],
-                       "login_url_override": env["SF_LOGIN_URL"], "ca_bundle": env["SF_CA_BUNDLE"]},
+        "salesforce": {key.field: env[key.name] for key in BY_KEY["salesforce"].env if key.name in env},
     }
     classes = {"intercom": IntercomResource, "jira": JiraResource, "looker": LookerResource,
                "salesforce": SalesforceResource}
@@ -60,6 +59,7 @@ def sandbox_secrets(sandbox: Sandbox) -> dict[str, str]:
         "intercom_token": creds.intercom_token,
         "jira_token": creds.jira_token,
         "looker_client_secret": creds.looker_client_secret,
+        "sf_consumer_secret": creds.sf_consumer_secret,
         "sf_password": creds.sf_password,
         "sf_security_token": creds.sf_security_token,
         "sf_password+token": creds.sf_password + creds.sf_security_token,

@@ -53,6 +53,12 @@ def env_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         yield sandbox.write_env_file(tmp_path_factory.mktemp("sandbox") / ".env")
 
 
+def test_the_sandbox_env_file_logs_in_to_salesforce_by_oauth_client_credentials(env_file: Path):
+    names = {line.split("=", 1)[0] for line in env_file.read_text().splitlines() if "=" in line}
+    assert {"SF_CONSUMER_KEY", "SF_CONSUMER_SECRET", "SF_DOMAIN"} <= names
+    assert not names & {"SF_PASSWORD", "SF_SECURITY_TOKEN", "SF_USERNAME"}
+
+
 def test_run_scores_the_month_in_dry_run_and_writes_its_csv(env_file: Path, tmp_path: Path):
     result = run_cli("run", "--period", "2026-10", "--dry-run", "--env-file", str(env_file), cwd=tmp_path)
 

@@ -20,7 +20,7 @@ from health_pipeline.partitions import MONTHLY
 from health_pipeline.sources.common.errors import SourceError
 from health_pipeline.sources.salesforce.resource import SalesforceResource
 
-NOT_CONFIGURED = ("Salesforce is not configured (SF_USERNAME, SF_PASSWORD and SF_SECURITY_TOKEN are unset), so the "
+NOT_CONFIGURED = ("Salesforce is not configured (no SF_CONSUMER_KEY / SF_CONSUMER_SECRET or other login is set), so the "
                   "health scores cannot be delivered. Set them, or run the sink in dry run (sink.dry_run: true).")
 
 

@@ -53,10 +53,11 @@ def s3_resource(settings: ProductionSettings, max_attempts: int = RUN_ATTEMPTS) 
 
 def env_sources(settings: ProductionSettings, environ: Mapping[str, str]) -> dict[str, Any]:
     """Vendor resources from environment variables (secrets as EnvVar, read at run time); every needed one must be set."""
-    missing = missing_keys(environ, settings.required_keys())
+    missing = missing_keys(environ, settings.required_keys(environ))
     if missing:
         raise ProfileError(f"the production profile is missing {', '.join(missing)}: set these environment variables, "
                            f"or name a Secrets Manager secret holding them in {SECRET_ENV}")
+    refuse_login_problem(settings, environ)
     return unconfigured_left_out(build_source_resources(environ), settings)
 
 
@@ -65,10 +66,11 @@ def secret_sources(settings: ProductionSettings, environ: Mapping[str, str]) -> 
     name = settings.secret_name or ""
     plain = {key: environ[key] for key in SETTING_KEYS if environ.get(key)}
     values = {**plain, **read_secret(secrets_client(settings.endpoint_url), name)}
-    missing = missing_keys(values, settings.required_keys())
+    missing = missing_keys(values, settings.required_keys(values))
     if missing:
         raise ProfileError(f"the Secrets Manager secret {name!r} ({SECRET_ENV}) has no {', '.join(missing)}: "
                            f"add these keys to its JSON (site URLs may instead be environment variables)")
+    refuse_login_problem(settings, values)
     resources = build_source_resources({})  # every vendor unconfigured, replaced below for the chosen ones
     for vendor in settings.sources:
         resources[vendor] = SecretBackedSource(
@@ -76,6 +78,13 @@ def secret_sources(settings: ProductionSettings, environ: Mapping[str, str]) -> 
             settings={key: value for key, value in plain.items() if key in BY_KEY[vendor].env_keys},
         )
     return resources
+
+
+def refuse_login_problem(settings: ProductionSettings, values: Mapping[str, str]) -> None:
+    """ProfileError when the credentials set cannot log in (a legacy login the API version refuses, ...)."""
+    problem = settings.login_problem(values)
+    if problem:
+        raise ProfileError(f"the production profile cannot log in: {problem}")
 
 
 def unconfigured_left_out(resources: dict[str, Any], settings: ProductionSettings) -> dict[str, Any]:

@@ -53,9 +53,14 @@ class ProductionSettings:
                                f"Salesforce: add it, or set {DRY_RUN_ENV}=true")
         return settings
 
-    def required_keys(self) -> list[str]:
-        """Every vendor key the chosen sources need, in a stable order."""
-        return [key for vendor in self.sources for key in BY_KEY[vendor].required_keys]
+    def required_keys(self, values: Mapping[str, str]) -> list[str]:
+        """Every vendor key the chosen sources need (given the values set), in a stable order."""
+        return [key for vendor in self.sources for key in BY_KEY[vendor].needed_keys(values)]
+
+    def login_problem(self, values: Mapping[str, str]) -> str | None:
+        """Why the chosen sources' credentials cannot log in (e.g. SOAP login at API 65.0), or None."""
+        checks = [BY_KEY[vendor].login_check for vendor in self.sources]
+        return next((problem for check in checks if check and (problem := check(values))), None)
 
 
 def parse_sources(value: str | None) -> tuple[str, ...]:

@@ -9,6 +9,7 @@ from health_pipeline.delivery.parquet_export import ParquetExportResource
 from health_pipeline.deployment.errors import ProfileError
 from health_pipeline.deployment.shared import DRY_RUN_ENV, output_dir, shared_resources
 from health_pipeline.sources.factory import build_source_resources, env_flag
+from health_pipeline.sources.registry import VENDORS
 
 PROFILE_ENV = "HEALTH_PIPELINE_PROFILE"
 PROFILES = ("sandbox", "production")
@@ -25,6 +26,10 @@ def profile_name(environ: Mapping[str, str] | None = None) -> str:
 
 def sandbox_resources(environ: Mapping[str, str]) -> dict[str, Any]:
     """Sandbox profile: vendors from the environment (the emulators' variables), local files, dry-run on."""
+    problem = next((problem for vendor in VENDORS if vendor.login_check and (problem := vendor.login_check(environ))),
+                   None)
+    if problem:
+        raise ProfileError(f"the sandbox profile cannot log in: {problem}")
     return {
         **shared_resources(environ, dry_run=env_flag(environ, DRY_RUN_ENV, True)),
         **build_source_resources(environ),

@@ -11,6 +11,7 @@ from health_pipeline.sandbox.intercom.emulator import IntercomEmulator
 from health_pipeline.sandbox.jira.emulator import JiraEmulator
 from health_pipeline.sandbox.looker.emulator import LookerEmulator
 from health_pipeline.sandbox.salesforce.emulator import SalesforceEmulator
+from health_pipeline.sandbox.salesforce.oauth import ConnectedApp
 from health_pipeline.sandbox.server.emulator import EmulatorServer
 from health_pipeline.sandbox.server.tls import SandboxTLS
 from health_pipeline.sandbox.slack.emulator import HOOK_PATH, SlackWebhookEmulator
@@ -27,9 +28,19 @@ class SandboxCredentials:
     jira_token: str = "sandbox-jira-token"
     looker_client_id: str = "sandbox-looker-client"
     looker_client_secret: str = "sandbox-looker-secret"
+    sf_consumer_key: str = "sandbox-consumer-key"
+    sf_consumer_secret: str = "sandbox-consumer-secret"
+    sf_my_domain: str = "health-pipeline-sandbox.my"
     sf_username: str = "sandbox@health-pipeline.example"
-    sf_password: str = "sandbox-password"
+    sf_password: str = "sandbox-password"  # the legacy SOAP login, still served below API 65.0
     sf_security_token: str = "sandboxtoken"
+
+    def salesforce_logins(self, certificate_pem: bytes | None = None) -> dict[str, Any]:
+        """The Salesforce emulator's login arguments: the connected app (OAuth 2.0) and the legacy SOAP user."""
+        app = ConnectedApp(self.sf_consumer_key, self.sf_consumer_secret, self.sf_my_domain, self.sf_username,
+                           certificate_pem)
+        return {"username": self.sf_username, "password": self.sf_password, "security_token": self.sf_security_token,
+                "app": app}
 
 
 class Sandbox:
@@ -49,8 +60,7 @@ class Sandbox:
         self.jira = JiraEmulator(self.data, creds.jira_email, creds.jira_token)
         self.looker = LookerEmulator(self.data, client_id=creds.looker_client_id,
                                      client_secret=creds.looker_client_secret)
-        self.salesforce = SalesforceEmulator(self.data.salesforce_records(), username=creds.sf_username,
-                                             password=creds.sf_password, security_token=creds.sf_security_token,
+        self.salesforce = SalesforceEmulator(self.data.salesforce_records(), **creds.salesforce_logins(),
                                              phase2_fields=phase2_fields)
         self.slack = SlackWebhookEmulator()  # where the alert digest goes
         self._servers: dict[str, EmulatorServer] = {}
@@ -101,10 +111,9 @@ class Sandbox:
             "LOOKER_CLIENT_ID": creds.looker_client_id,
             "LOOKER_CLIENT_SECRET": creds.looker_client_secret,
             "LOOKER_VERIFY_SSL": "false",
-            "SF_USERNAME": creds.sf_username,
-            "SF_PASSWORD": creds.sf_password,
-            "SF_SECURITY_TOKEN": creds.sf_security_token,
-            "SF_DOMAIN": "login",
+            "SF_CONSUMER_KEY": creds.sf_consumer_key,
+            "SF_CONSUMER_SECRET": creds.sf_consumer_secret,
+            "SF_DOMAIN": creds.sf_my_domain,
             "SF_LOGIN_URL": self.url("salesforce"),
             "SF_CA_BUNDLE": str(self.tls.ca_pem_path),
             "SLACK_ALERTS_WEBHOOK_URL": self.url("slack") + HOOK_PATH,

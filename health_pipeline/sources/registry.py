@@ -6,6 +6,12 @@ names, the column lineage, the pools) is derived from `VENDORS`; adding a vendor
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable, Mapping, Optional
+
+from health_pipeline.sources.salesforce.login import login_problem, needed_keys
+
+LoginCheck = Callable[[Mapping[str, Optional[str]]], Optional[str]]
+LoginKeys = Callable[[Mapping[str, Optional[str]]], list[str]]
 
 
 @dataclass(frozen=True)
@@ -31,6 +37,9 @@ class Vendor:
     catalogue_sources: tuple[str, ...]
     pool_limit: int
     env: tuple[EnvKey, ...]
+    # for a vendor with several login methods: the keys the chosen one needs, and what is wrong with them (or None)
+    login_keys: Optional[LoginKeys] = None
+    login_check: Optional[LoginCheck] = None
 
     @property
     def env_keys(self) -> tuple[str, ...]:
@@ -46,6 +55,10 @@ class Vendor:
     def required_keys(self) -> tuple[str, ...]:
         """The keys the vendor cannot run without."""
         return tuple(key.name for key in self.env if key.required)
+
+    def needed_keys(self, values: Mapping[str, Optional[str]]) -> list[str]:
+        """The keys the vendor cannot run without, given the values set (which select its login method)."""
+        return [*self.required_keys, *(self.login_keys(values) if self.login_keys else ())]
 
     @property
     def setting_keys(self) -> tuple[str, ...]:
@@ -73,13 +86,19 @@ VENDORS: tuple[Vendor, ...] = (
         EnvKey("LOOKER_VERIFY_SSL", "verify_ssl", boolean=True),
     )),
     Vendor("salesforce", "Salesforce", "salesforce_account_metrics", ("Salesforce", "Salesforce (Phase 2)"), 4, (
-        EnvKey("SF_USERNAME", "username", secret=True, required=True),
-        EnvKey("SF_PASSWORD", "password", secret=True, required=True),
-        EnvKey("SF_SECURITY_TOKEN", "security_token", secret=True, required=True),
+        # which login is used follows from which keys are set (sources/salesforce/login.py), checked at load
+        EnvKey("SF_CONSUMER_KEY", "consumer_key", secret=True),
+        EnvKey("SF_CONSUMER_SECRET", "consumer_secret", secret=True),
         EnvKey("SF_DOMAIN", "domain"),
+        EnvKey("SF_USERNAME", "username", secret=True),
+        EnvKey("SF_PRIVATE_KEY", "private_key", secret=True),
+        EnvKey("SF_PRIVATE_KEY_FILE", "private_key_file"),
+        EnvKey("SF_PASSWORD", "password", secret=True),
+        EnvKey("SF_SECURITY_TOKEN", "security_token", secret=True),
+        EnvKey("SF_API_VERSION", "api_version"),
         EnvKey("SF_LOGIN_URL", "login_url_override"),
         EnvKey("SF_CA_BUNDLE", "ca_bundle"),
-    )),
+    ), login_keys=needed_keys, login_check=login_problem),
 )
 VENDOR_KEYS: tuple[str, ...] = tuple(vendor.key for vendor in VENDORS)
 BY_KEY: dict[str, Vendor] = {vendor.key: vendor for vendor in VENDORS}

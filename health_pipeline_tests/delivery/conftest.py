@@ -6,13 +6,14 @@ from typing import Iterator
 
 import pytest
 
+from health_pipeline.sandbox.runner import SandboxCredentials
 from health_pipeline.sandbox.salesforce.emulator import SalesforceEmulator
 from health_pipeline.sandbox.salesforce.values import make_id
 from health_pipeline.sandbox.server.emulator import EmulatorServer
 from health_pipeline.sandbox.server.tls import SandboxTLS
 from health_pipeline.sources.salesforce.resource import SalesforceClient, SalesforceResource
 
-USERNAME, PASSWORD, TOKEN = "sink@alliants.example", "s3cret-pa55", "TOK3N"
+CREDENTIALS = SandboxCredentials(sf_consumer_key="sink-key", sf_consumer_secret="sink-s3cret", sf_my_domain="sink.my")
 ACCOUNT_COUNT = 460
 ACCOUNT_IDS = [make_id("001", n) for n in range(1, ACCOUNT_COUNT + 1)]
 MISSING_ACCOUNT = make_id("001", 99_999)  # well-formed, but no such Account
@@ -48,9 +49,10 @@ def org(tls: SandboxTLS) -> Iterator[Org]:
     """A fresh org per test: the seeded accounts and no Health_Score__c records yet."""
     accounts = [{"Id": account_id, "Name": f"Account {n}", "Segment__c": "paid"}
                 for n, account_id in enumerate(ACCOUNT_IDS)]
-    emulator = SalesforceEmulator({"Account": accounts}, username=USERNAME, password=PASSWORD, security_token=TOKEN)
+    emulator = SalesforceEmulator({"Account": accounts}, **CREDENTIALS.salesforce_logins())
     with EmulatorServer(emulator, ssl_context=tls.server_context()) as server:
         emulator.base_url = server.url
-        resource = SalesforceResource(username=USERNAME, password=PASSWORD, security_token=TOKEN, domain="login",
+        resource = SalesforceResource(consumer_key=CREDENTIALS.sf_consumer_key,
+                                      consumer_secret=CREDENTIALS.sf_consumer_secret, domain=CREDENTIALS.sf_my_domain,
                                       login_url_override=server.url, ca_bundle=str(tls.ca_pem_path), max_retries=1)
         yield Org(emulator, resource)

@@ -104,8 +104,8 @@ def test_live_upserts_records_that_read_back_and_rerun_is_idempotent(org: Org, t
     assert (metadata["created"].value, metadata["updated"].value, metadata["failed"].value) == (5, 0, 0)
     assert metadata["method"].value == "collections" and metadata["write_api_calls"].value == 1
     calls = metadata["api_calls_by_endpoint"].value
-    assert calls["POST /services/Soap/u/59.0"] == 1
-    assert calls["PATCH /services/data/v59.0/composite/sobjects/Health_Score__c/Health_Score_Key__c"] == 1
+    assert calls["POST /services/oauth2/token"] == 1
+    assert calls["PATCH /services/data/v65.0/composite/sobjects/Health_Score__c/Health_Score_Key__c"] == 1
     stored = {row[EXTERNAL_ID]: row for row in org.health_scores()}
     assert set(stored) == {f"{a}-{PERIOD}" for a in ACCOUNT_IDS[:5]}
     assert stored[f"{ACCOUNT_IDS[0]}-{PERIOD}"]["Health_Score__c"] == 90

@@ -18,7 +18,7 @@ from health_pipeline.delivery.salesforce_writer import (
 )
 from health_pipeline.sandbox.salesforce.emulator import BULK_CREATE, COLLECTION_UPSERT
 from health_pipeline.sources.common.errors import SourceError
-from health_pipeline_tests.delivery.conftest import ACCOUNT_IDS, MISSING_ACCOUNT, PASSWORD, TOKEN, Org
+from health_pipeline_tests.delivery.conftest import ACCOUNT_IDS, CREDENTIALS, MISSING_ACCOUNT, Org
 from health_pipeline_tests.delivery.frames import scores_frame
 
 SCORED_AT = datetime(2026, 11, 2, 6, 0, tzinfo=timezone.utc)
@@ -146,7 +146,7 @@ def test_client_failures_become_source_errors_without_secrets(org: Org):
         upsert_health_scores(client.sf, records_for(3), **FAST)
     message = str(raised.value)
     assert raised.value.source == "Salesforce" and "composite/sobjects/Health_Score__c" in raised.value.call
-    assert PASSWORD not in message and TOKEN not in message and client.sf.session_id not in message
+    assert CREDENTIALS.sf_consumer_secret not in message and client.sf.session_id not in message
 
 
 def test_no_records_make_no_calls(org: Org):

@@ -61,8 +61,8 @@ class Profile:
     def org_resource(self) -> SalesforceResource:
         """A Salesforce resource with plain values, to read the emulated org back outside a run."""
         env = self.env
-        return SalesforceResource(username=env["SF_USERNAME"], password=env["SF_PASSWORD"],
-                                  security_token=env["SF_SECURITY_TOKEN"], login_url_override=env["SF_LOGIN_URL"],
+        return SalesforceResource(consumer_key=env["SF_CONSUMER_KEY"], consumer_secret=env["SF_CONSUMER_SECRET"],
+                                  domain=env["SF_DOMAIN"], login_url_override=env["SF_LOGIN_URL"],
                                   ca_bundle=env["SF_CA_BUNDLE"], max_retries=1)
 
     def health_scores(self, period: str = PERIOD) -> list[dict]:

@@ -13,7 +13,7 @@ from health_pipeline.sources.salesforce.metrics import soql_queries
 from health_pipeline_tests.conftest import source_resources
 
 PERIOD = Period(2025, 6)
-LOGIN = "POST /services/Soap/u/{version}"
+LOGIN = "POST /services/oauth2/token"
 QUERY = "GET /services/data/{version}/query"
 QUERY_MORE = "GET /services/data/{version}/query/{locator}"
 DESCRIBE = "GET /services/data/{version}/sobjects/{object}/describe"

@@ -47,17 +47,17 @@ def test_missing_credentials_in_the_environment_are_named(production_env):
     env = production_env(HEALTH_PIPELINE_SECRET_NAME=None, INTERCOM_API_TOKEN="set", JIRA_BASE_URL="https://x.example")
     assert load_error(env) == (
         "the production profile is missing JIRA_EMAIL, JIRA_API_TOKEN, LOOKER_BASE_URL, LOOKER_CLIENT_ID, "
-        "LOOKER_CLIENT_SECRET, SF_USERNAME, SF_PASSWORD, SF_SECURITY_TOKEN: set these environment variables, "
+        "LOOKER_CLIENT_SECRET, SF_CONSUMER_KEY, SF_CONSUMER_SECRET, SF_DOMAIN: set these environment variables, "
         "or name a Secrets Manager secret holding them in HEALTH_PIPELINE_SECRET_NAME")
 
 
 def test_keys_missing_from_the_secret_are_named_without_any_value(production_env, aws_endpoint, vendor_secret):
-    partial = {key: value for key, value in vendor_secret.items() if key not in ("SF_PASSWORD", "JIRA_BASE_URL")}
+    partial = {key: value for key, value in vendor_secret.items() if key not in ("SF_CONSUMER_KEY", "JIRA_BASE_URL")}
     boto3.client("secretsmanager", endpoint_url=aws_endpoint).create_secret(
         Name="health-pipeline/partial", SecretString=json.dumps(partial))
     message = load_error(production_env(HEALTH_PIPELINE_SECRET_NAME="health-pipeline/partial"))
     assert message == ("the Secrets Manager secret 'health-pipeline/partial' (HEALTH_PIPELINE_SECRET_NAME) has no "
-                       "JIRA_BASE_URL, SF_PASSWORD: add these keys to its JSON (site URLs may instead be environment "
+                       "JIRA_BASE_URL, SF_CONSUMER_KEY: add these keys to its JSON (site URLs may instead be environment "
                        "variables)")
 
 
@@ -110,3 +110,13 @@ def test_a_source_left_out_is_unconfigured_not_required(production_env):
     resources = production_resources(production_env(HEALTH_PIPELINE_SOURCES="intercom,jira,salesforce"))
     assert isinstance(resources["intercom"], SecretBackedSource)
     assert isinstance(resources["looker"], LookerResource) and not resources["looker"].is_configured()
+
+
+def test_a_legacy_salesforce_login_at_api_65_is_refused_at_load(production_env):
+    env = production_env(HEALTH_PIPELINE_SECRET_NAME=None, INTERCOM_API_TOKEN="set", JIRA_BASE_URL="https://x.example",
+                         JIRA_EMAIL="e", JIRA_API_TOKEN="t", LOOKER_BASE_URL="https://l.example", LOOKER_CLIENT_ID="i",
+                         LOOKER_CLIENT_SECRET="s", SF_USERNAME="u", SF_PASSWORD="pw-123", SF_SECURITY_TOKEN="tok")
+    message = load_error(env)
+    assert message.startswith("the production profile cannot log in: Salesforce refuses the SOAP password login at "
+                              "API version 65.0")
+    assert "pw-123" not in message

@@ -19,7 +19,7 @@ from health_pipeline.partitions import MONTHLY
 from health_pipeline.settings import load_account_mapping
 from health_pipeline.sources.common.period import Period
 from health_pipeline.sources.intercom.metrics import build_conversation_search
-from health_pipeline.sources.jira.metrics import MAX_RESULTS, build_bug_jql
+from health_pipeline.sources.jira.metrics import JQL_MARGIN_DAYS, MAX_RESULTS, build_bug_jql
 from health_pipeline.sources.salesforce.metrics import soql_queries
 from health_pipeline_tests.conftest import SHIPPED_CONFIG_DIR, source_resources
 from health_pipeline_tests.sources import MINI_PARTITION, materialize_sources, pages
@@ -54,7 +54,7 @@ def salesforce_calls(sandbox, period: Period, account_ids: list[str], resource: 
         statements = soql_queries(period, account_ids, True)
     for sobject in statements:  # so each statement is answered in one batch
         assert len(records.get(sobject, [])) < SF_BATCH, f"{sobject}: the one-batch premise does not hold"
-    calls = {"POST /services/Soap/u/{version}": 1,
+    calls = {"POST /services/oauth2/token": 1,
              "GET /services/data/{version}/query": sum(len(soql) for soql in statements.values())}
     if getattr(resource, "phase2_by_describe", True):
         calls["GET /services/data/{version}/sobjects/{object}/describe"] = 1
@@ -68,7 +68,8 @@ def expected_calls(sandbox, partition_key: str, account_ids: list[str],
     period = Period.parse(partition_key)
     searches, conversations = intercom_pages(sandbox, period, resources["intercom"])
     # Jira: the emulator's JQL engine over the configured projects
-    issues = len(sandbox.jira.search.matches(build_bug_jql(sandbox.JIRA_PROJECTS.split(","), period)).rows)
+    jql = build_bug_jql(sandbox.JIRA_PROJECTS.split(","), period, margin_days=JQL_MARGIN_DAYS)  # as the product asks
+    issues = len(sandbox.jira.search.matches(jql).rows)
     return {
         "intercom": {"POST /conversations/search": searches},
         "jira": {"POST /rest/api/3/search/jql": pages(issues, min(MAX_RESULTS, resources["jira"].page_size))},
@@ -79,9 +80,9 @@ def expected_calls(sandbox, partition_key: str, account_ids: list[str],
 
 # the same calls under the names the client-side counters use (actual paths)
 CLIENT_NAMES = {
-    "POST /services/Soap/u/{version}": "POST /services/Soap/u/59.0",
-    "GET /services/data/{version}/sobjects/{object}/describe": "GET /services/data/v59.0/sobjects/Account/describe",
-    "GET /services/data/{version}/query": "GET /services/data/v59.0/query/",
+    "POST /services/oauth2/token": "POST /services/oauth2/token",
+    "GET /services/data/{version}/sobjects/{object}/describe": "GET /services/data/v65.0/sobjects/Account/describe",
+    "GET /services/data/{version}/query": "GET /services/data/v65.0/query/",
 }
 
 

@@ -25,7 +25,7 @@ from health_pipeline_tests.sources import after_first_call, login_then_expire, m
 SOURCES = ["intercom", "jira", "looker", "salesforce"]
 LOOKER_LOGIN = "POST /api/4.0/login"
 LOOKER_RUN_INLINE = "POST /api/4.0/queries/run/{format}"
-SF_LOGIN = "POST /services/Soap/u/{version}"
+SF_LOGIN = "POST /services/oauth2/token"
 SF_QUERY = "GET /services/data/{version}/query"
 SF_DESCRIBE = "GET /services/data/{version}/sobjects/{object}/describe"
 # does the Salesforce resource ask describe for the Phase 2 fields (one more call), or just query them?
@@ -131,7 +131,7 @@ def test_expired_salesforce_session_logs_in_again(mini_sandbox, mini_config_dir)
     # the first data call (describe, or the Account query) twice: the 401, then the repeat
     assert calls.get(SF_DESCRIBE, 0) == 2 * SF_DESCRIBES
     assert calls[SF_QUERY] == 4 + (not SF_DESCRIBES)
-    assert run.meta("salesforce")["http_calls_by_endpoint"]["POST /services/Soap/u/59.0"] == 2
+    assert run.meta("salesforce")["http_calls_by_endpoint"]["POST /services/oauth2/token"] == 2
     assert run.frame("salesforce").at[ALPHA, "payment_health"] == 100
 
 
@@ -156,7 +156,7 @@ PERSISTENT_5XX = {
     "jira": "Jira: POST /rest/api/3/search/jql answered HTTP 503: "
             '{"errorMessages":["Service Unavailable. Please try again later."],"errors":{}}',
     "looker": "Looker: POST /api/4.0/login answered HTTP 503: Looker is temporarily unavailable.",
-    "salesforce": "Salesforce: SOAP login answered HTTP 503: "
+    "salesforce": "Salesforce: POST oauth2/token (client credentials) answered HTTP 503: "
                   "SERVER_UNAVAILABLE: Server unavailable, please try again later.",
 }
 
@@ -192,7 +192,7 @@ MALFORMED = [
     ("looker", None, "Looker: POST /api/4.0/login answered HTTP 200: the reply is not valid JSON"),
     ("looker", LOOKER_RUN_INLINE,
      "Looker: POST /api/4.0/queries/run/json (user_sessions) failed: the reply is not valid JSON"),
-    ("salesforce", None, "Salesforce: SOAP login failed: the reply is not valid XML"),
+    ("salesforce", None, "Salesforce: POST oauth2/token (client credentials) failed: the reply is not valid JSON"),
     ("salesforce", SF_QUERY, "Salesforce: GET query (Account) failed: the reply is not valid JSON"),
 ]
 
@@ -217,7 +217,7 @@ def test_malformed_body_fails_clearly(mini_sandbox, mini_config_dir, source, spo
 # --- degraded but valid ------------------------------------------------------------------------------------------
 
 NO_CREDENTIALS = {"intercom": {"token": None}, "jira": {"api_token": None}, "looker": {"client_secret": None},
-                  "salesforce": {"password": None}}
+                  "salesforce": {"consumer_key": None, "consumer_secret": None}}
 
 
 @pytest.mark.parametrize("source", SOURCES)

@@ -54,7 +54,7 @@ def test_a_successful_run_with_retries_shows_no_secret(mini_sandbox, mini_config
     emulators["intercom"].faults.fail_next(1)
     emulators["jira"].faults.drop_next(1)
     emulators["looker"].faults.fail_next(1)
-    with login_then_expire(mini_sandbox.salesforce, "POST /services/Soap/u/{version}"):
+    with login_then_expire(mini_sandbox.salesforce, "POST /services/oauth2/token"):
         run = materialize_sources(source_resources(mini_sandbox, jira={"retry_after_max": 0.05}),
                                   mini_config_dir, SOURCES)
     assert run.success, run.failure_messages()
@@ -83,7 +83,8 @@ WRONG = {
     "looker": ({"client_secret": "wrong-looker-secret-1234"},
                "Looker: POST /api/4.0/login answered HTTP 404: Not found; the login was refused: check "
                "LOOKER_CLIENT_ID / LOOKER_CLIENT_SECRET / LOOKER_BASE_URL"),
-    "salesforce": ({"password": "wrong-sf-password-1234"}, "Salesforce: SOAP login failed: INVALID_LOGIN"),
+    "salesforce": ({"consumer_secret": "wrong-sf-secret-1234"},
+                   "Salesforce: POST oauth2/token (client credentials) failed: invalid_client: invalid client credentials"),
 }
 
 

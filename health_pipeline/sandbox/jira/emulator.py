@@ -6,6 +6,7 @@ import binascii
 import math
 from datetime import datetime, timezone
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from health_pipeline.sandbox.jira.evaluate import JiraSearch
 from health_pipeline.sandbox.jira.jql import JqlError
@@ -56,11 +57,12 @@ class JiraEmulator(Emulator):
 
     name = "jira"
 
-    def __init__(self, data: SandboxData, email: str, api_token: str, max_results_cap: int = 100) -> None:
+    def __init__(self, data: SandboxData, email: str, api_token: str, max_results_cap: int = 100,
+                 user_time_zone: str = "UTC") -> None:
         super().__init__()
         self.data, self.email, self.api_token = data, email, api_token
         self.max_results_cap = int(max_results_cap)
-        self.search = JiraSearch(data)
+        self.set_user_time_zone(user_time_zone)
         self.router.add("GET", r"/rest/api/3/search/jql", self._search, "GET /rest/api/3/search/jql")
         self.router.add("POST", r"/rest/api/3/search/jql", self._search, "POST /rest/api/3/search/jql")
         self.router.add("GET", r"/rest/api/3/myself", self._myself, "GET /rest/api/3/myself")
@@ -68,6 +70,11 @@ class JiraEmulator(Emulator):
             for method in ("GET", "POST"):
                 self.router.add(method, rf"/rest/api/{version}/search", self._removed,
                                 f"{method} /rest/api/{version}/search")
+
+    def set_user_time_zone(self, name: str) -> None:
+        """The API user's profile time zone (an IANA name): JQL dates are read in it, as Jira Cloud does."""
+        self.user_time_zone = name
+        self.search = JiraSearch(self.data, zone=ZoneInfo(name))
 
     # -- the vendor's error shapes ----------------------------------------------------------------
     def authenticate(self, request: Request, endpoint: str) -> Response | None:
@@ -115,7 +122,8 @@ class JiraEmulator(Emulator):
 
     def _myself(self, request: Request) -> Response:
         return json_response(200, {"accountId": "5b10ac8d82e05b22cc7d4ef5", "emailAddress": self.email,
-                                   "displayName": "Sandbox User", "active": True, "accountType": "atlassian"})
+                                   "displayName": "Sandbox User", "active": True, "accountType": "atlassian",
+                                   "timeZone": self.user_time_zone, "locale": "en_US"})
 
     def _params(self, request: Request) -> dict[str, Any]:
         if request.method == "GET":

@@ -7,6 +7,7 @@ import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import timezone, tzinfo
 from typing import Any, Sequence
 
 import numpy as np
@@ -105,8 +106,9 @@ def _offset(token: str, query_hash: str) -> int:
 class JiraSearch:
     """Runs JQL over the data's issue tables; keeps the last few match lists for cheap paging."""
 
-    def __init__(self, data: SandboxData, cache_size: int = 8) -> None:
+    def __init__(self, data: SandboxData, cache_size: int = 8, zone: tzinfo = timezone.utc) -> None:
         self.data = data
+        self.zone = zone  # the API user's time zone: JQL dates are read in it
         self._cache: OrderedDict[str, Matches] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
@@ -117,7 +119,7 @@ class JiraSearch:
             if jql in self._cache:
                 self._cache.move_to_end(jql)
                 return self._cache[jql]
-        query = parse(jql)
+        query = parse(jql, self.zone)
         found = self._run(query)
         with self._lock:
             self._cache[jql] = found

@@ -14,6 +14,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from datetime import datetime, timezone, tzinfo
 
 KEYWORDS = {"AND", "OR", "NOT", "IN", "IS", "EMPTY", "NULL", "ORDER", "BY", "ASC", "DESC"}
 FIELDS = {"project": "project", "issuetype": "issuetype", "type": "issuetype", "created": "created",
@@ -106,8 +107,9 @@ def _found(token: Token) -> str:
     return f"but got '{token.text}'" if token.kind != "end" else "before the end of the query"
 
 
-def parse_date(text: str, field: str) -> int:
-    """UNIX seconds (UTC) of a JQL date value 'YYYY-MM-DD' or 'YYYY-MM-DD HH:mm' (also with '/')."""
+def parse_date(text: str, field: str, zone: tzinfo = timezone.utc) -> int:
+    """UNIX seconds of a JQL date value 'YYYY-MM-DD' or 'YYYY-MM-DD HH:mm' (also with '/'), read as Jira does:
+    in the time zone of the API user's profile."""
     match = _DATE.match(text.strip())
     try:
         if match is None:
@@ -115,7 +117,7 @@ def parse_date(text: str, field: str) -> int:
         year, month, day, hour, minute = (int(g) if g else 0 for g in match.groups())
         if not (1 <= month <= 12 and 1 <= day <= calendar.monthrange(year, month)[1] and hour < 24 and minute < 60):
             raise ValueError(text)
-        return calendar.timegm((year, month, day, hour, minute, 0))
+        return int(datetime(year, month, day, hour, minute, tzinfo=zone).timestamp())
     except ValueError:
         raise JqlError(f"Error in the JQL Query: Date value '{text}' for field '{field}' is invalid. Valid formats "
                        "include: 'yyyy/MM/dd HH:mm', 'yyyy-MM-dd HH:mm', 'yyyy/MM/dd', 'yyyy-MM-dd'.") from None
@@ -124,7 +126,8 @@ def parse_date(text: str, field: str) -> int:
 class Parser:
     """Recursive-descent parser over the token list."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, zone: tzinfo = timezone.utc) -> None:
+        self.zone = zone
         self.tokens = tokenize(text)
         self.i = 0
 
@@ -255,15 +258,15 @@ class Parser:
         if self.peek().kind == "punct" and self.peek().text == "(":
             raise JqlError(f"Error in the JQL Query: The function '{token.text}' is not supported by the sandbox.")
         if name in DATE_FIELDS:
-            return parse_date(token.text, name)
+            return parse_date(token.text, name, self.zone)
         return token.text
 
 
-def parse(text: str) -> Query:
-    """Parse JQL; raises JqlError (Jira's message) when it is invalid or unbounded."""
+def parse(text: str, zone: tzinfo = timezone.utc) -> Query:
+    """Parse JQL (dates in `zone`); raises JqlError (Jira's message) when it is invalid or unbounded."""
     if not isinstance(text, str):
         raise JqlError("Error in the JQL Query: jql must be a string.")
-    query = Parser(text).query()
+    query = Parser(text, zone).query()
     if query.where is None:
         raise unbounded()
     return query

@@ -1,1 +1,1 @@
-"""The Salesforce emulator: SOAP login, SOQL, describe, upserts, Collections and Bulk API 2.0."""
+"""The Salesforce emulator: OAuth 2.0 token and legacy SOAP login, SOQL, describe, upserts, Collections, Bulk 2.0."""

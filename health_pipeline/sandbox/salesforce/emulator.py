@@ -3,7 +3,8 @@
 Start it with `EmulatorServer(emulator, ssl_context=SandboxTLS().server_context())` and set
 `emulator.base_url = server.url` (otherwise it is derived from the Host header); reach it with
 `health_pipeline.sources.salesforce.session.build_salesforce_session(login_url_override=server.url, ...)`.
-Speaks: SOAP password login, REST query/queryMore with cursors, describe, sObject rows (create, read,
+Speaks: OAuth 2.0 token (client credentials, JWT bearer), the legacy SOAP password login (refused from API
+65.0), 414 for a request URI plus headers over 16,384 bytes, REST query/queryMore with cursors, describe, sObject rows (create, read,
 update, delete, upsert by external ID), sObject Collections upsert and Bulk API 2.0 ingest.
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from health_pipeline.sandbox.salesforce.bulk2 import Bulk2Ingest
 from health_pipeline.sandbox.salesforce.http import not_found, sf_error
+from health_pipeline.sandbox.salesforce.oauth import ConnectedApp, TokenEndpoint
 from health_pipeline.sandbox.salesforce.query import BoundQuery
 from health_pipeline.sandbox.salesforce.rest import SObjectRows
 from health_pipeline.sandbox.salesforce.schema import describe_object, find_object, global_describe
@@ -29,6 +31,7 @@ from health_pipeline.sandbox.server.reply_faults import LOOP_CURSOR
 
 DATA = r"/services/data/v(?P<ver>\d+\.\d+)"
 LOGIN = "POST /services/Soap/u/{version}"
+TOKEN = "POST /services/oauth2/token"
 VERSIONS = "GET /services/data"
 QUERY = "GET /services/data/{version}/query"
 QUERY_MORE = "GET /services/data/{version}/query/{locator}"
@@ -42,6 +45,8 @@ BULK_STATUS = "GET /services/data/{version}/jobs/ingest/{id}"
 BULK_RESULTS = "GET /services/data/{version}/jobs/ingest/{id}/{results}"
 BULK_DELETE = "DELETE /services/data/{version}/jobs/ingest/{id}"
 MAX_BATCH, MIN_BATCH, MAX_CURSORS = 2000, 200, 50
+MAX_URI_AND_HEADERS = 16_384  # bytes; beyond it Salesforce answers 414
+FIRST_VERSION_WITHOUT_SOAP_LOGIN = 65.0
 
 
 class SalesforceEmulator(Emulator):
@@ -50,7 +55,7 @@ class SalesforceEmulator(Emulator):
     name = "salesforce"
 
     def __init__(self, records: dict[str, list[dict]], *, username: str, password: str, security_token: str,
-                 phase2_fields: bool = True, api_version: str = "59.0") -> None:
+                 phase2_fields: bool = True, api_version: str = "65.0", app: ConnectedApp | None = None) -> None:
         super().__init__()
         self.store = SalesforceStore(records, phase2_fields=phase2_fields)
         self.api_version = api_version
@@ -67,6 +72,8 @@ class SalesforceEmulator(Emulator):
         rows = SObjectRows(self.store)
         add = self.router.add
         add("POST", r"/services/Soap/u/(?P<ver>\d+\.\d+)/?", self._login, LOGIN)
+        if app is not None:
+            add("POST", r"/services/oauth2/token/?", TokenEndpoint(app, self._new_session, self._base).token, TOKEN)
         add("GET", r"/services/data/?", self._versions, VERSIONS)
         add("GET", DATA + r"/(?:query|queryAll)/?", self._query, QUERY)
         add("GET", DATA + r"/(?:query|queryAll)/(?P<locator>01g\w+)-(?P<offset>\d+)/?", self._query_more, QUERY_MORE)
@@ -109,7 +116,7 @@ class SalesforceEmulator(Emulator):
     # --- the base's hooks: Salesforce's own error shapes -------------------------------------------
     def authenticate(self, request: Request, endpoint: str) -> Response | None:
         """401 INVALID_SESSION_ID (a JSON array, which simple_salesforce reads to log in again)."""
-        if endpoint in (LOGIN, VERSIONS):
+        if endpoint in (LOGIN, TOKEN, VERSIONS):
             return None
         scheme, _, token = (request.header("authorization") or "").partition(" ")
         with self._lock:
@@ -137,7 +144,11 @@ class SalesforceEmulator(Emulator):
             self._sessions.clear()
 
     def handle(self, request: Request) -> Response | None:
-        """The base's handling, writes attributed to the session's user, plus `Sforce-Limit-Info` on REST replies."""
+        """The base's handling, writes attributed to the session's user, `Sforce-Limit-Info` on REST replies; 414 for
+        an over-long request."""
+        size = len(request.target.encode("utf-8")) + sum(len(f"{k}: {v}\r\n") for k, v in request.headers.items())
+        if size > MAX_URI_AND_HEADERS:
+            return text_response(414, "<html><body>414 Request-URI Too Large</body></html>", "text/html")
         _, _, token = (request.header("authorization") or "").partition(" ")
         with self._lock:
             user_id = self._sessions.get(token.strip(), USER_ID)
@@ -156,16 +167,26 @@ class SalesforceEmulator(Emulator):
         if credentials is None:
             return text_response(500, login_fault("INVALID_REQUEST", "The request is not a partner login call."),
                                  "text/xml; charset=utf-8")
+        if float(request.params["ver"]) >= FIRST_VERSION_WITHOUT_SOAP_LOGIN:
+            return text_response(500, login_fault("UNSUPPORTED_API_VERSION", "SOAP login() is not available from "
+                                                  "API version 65.0: use OAuth 2.0"), "text/xml; charset=utf-8")
         username, secret = credentials
         expected, user_id = self._users.get(username, (b"", ""))
         if not (user_id and hmac.compare_digest(secret.encode("utf-8"), expected)):
             return text_response(500, login_fault(), "text/xml; charset=utf-8")
+        return text_response(200, login_response(self._new_session(user_id), self._base(request), request.params["ver"],
+                                                 username, user_id), "text/xml; charset=utf-8")
+
+    def _new_session(self, user_id: str = USER_ID) -> str:
+        """A new session ID (also an OAuth access token) of `user_id`, accepted until sessions expire."""
         session = f"{ORG_ID}!AQ{secrets.token_urlsafe(48)}"
         with self._lock:
             self._sessions[session] = user_id
-        base = self.base_url or f"https://{request.header('host', '127.0.0.1')}"
-        return text_response(200, login_response(session, base, request.params["ver"], username, user_id),
-                             "text/xml; charset=utf-8")
+        return session
+
+    def _base(self, request: Request) -> str:
+        """The instance URL clients are sent to after login."""
+        return self.base_url or f"https://{request.header('host', '127.0.0.1')}"
 
     def _query(self, request: Request) -> Response:
         soql = request.arg("q")
@@ -224,7 +245,7 @@ class SalesforceEmulator(Emulator):
         return MAX_BATCH
 
     def _versions(self, request: Request) -> Response:
-        return json_response(200, [{"label": "Winter '24", "url": f"/services/data/v{self.api_version}",
+        return json_response(200, [{"label": "Winter '26", "url": f"/services/data/v{self.api_version}",
                                     "version": self.api_version}])
 
     def _limits(self, request: Request) -> Response:

@@ -25,6 +25,7 @@ class Request:
     headers: dict[str, str]
     body: bytes
     params: dict[str, str] = field(default_factory=dict)
+    target: str = ""  # the request line's URI as sent (path and query string)
 
     def header(self, name: str, default: str | None = None) -> str | None:
         """A request header, looked up case-insensitively."""
@@ -186,6 +187,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
             query=parse_qs(parts.query, keep_blank_values=True),
             headers={k.lower(): v for k, v in self.headers.items()},
             body=body,
+            target=self.path,
         )
         try:
             response = self.emulator.handle(request)

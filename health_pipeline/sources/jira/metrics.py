@@ -22,6 +22,10 @@ DEFAULTS: dict[str, float] = {"open_bugs": 0, "reopened_bugs": 0, "critical_bugs
 
 JIRA_FIELDS: tuple[str, ...] = ("created", "resolutiondate", "priority", "status", "components", "labels")
 MAX_RESULTS = 100
+# Jira reads JQL dates in the API user's profile time zone (UTC-12 to UTC+14), so the month's bounds are
+# widened by a day and the accumulator keeps only issues inside the exact UTC month: no zone loses a bug,
+# and no extra call is needed to learn the user's zone.
+JQL_MARGIN_DAYS = 1
 CRITICAL_PRIORITIES = frozenset({"Highest", "Critical", "Blocker"})
 REOPENED_LABEL = "reopened"
 _PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9_]+$")

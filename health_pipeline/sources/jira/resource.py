@@ -9,7 +9,7 @@ from health_pipeline.sources.common.http import CallPacer, CallStats, LogFunctio
 from health_pipeline.sources.common.period import Period
 from health_pipeline.sources.common.replies import CursorGuard, optional_key, require_records
 from health_pipeline.sources.common.resource import HttpSourceResource, call_json
-from health_pipeline.sources.jira.metrics import JIRA_FIELDS, JiraLink, build_bug_jql
+from health_pipeline.sources.jira.metrics import JIRA_FIELDS, JQL_MARGIN_DAYS, JiraLink, build_bug_jql
 
 SOURCE = "Jira"
 
@@ -71,7 +71,8 @@ class JiraClient:
     def iter_bug_pages(self, projects: list[str], period: Period, link: JiraLink) -> Iterator[list[dict]]:
         """Yield each page of bugs relevant to `period`, following `nextPageToken` to the end."""
         fields = list(JIRA_FIELDS) + ([link.custom_field_id] if link.custom_field_id else [])
-        body: dict[str, Any] = {"jql": build_bug_jql(projects, period), "maxResults": self.page_size, "fields": fields}
+        jql = build_bug_jql(projects, period, margin_days=JQL_MARGIN_DAYS)
+        body: dict[str, Any] = {"jql": jql, "maxResults": self.page_size, "fields": fields}
         call = "POST /rest/api/3/search/jql"
         cursors = CursorGuard(SOURCE, call)
         while True:

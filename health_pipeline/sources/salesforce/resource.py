@@ -3,21 +3,21 @@ from __future__ import annotations
 
 import json
 from typing import Any, Callable, Iterator, Optional, TypeVar
-from xml.parsers.expat import ExpatError
 
 from pydantic import Field
 from simple_salesforce import Salesforce
-from simple_salesforce.exceptions import SalesforceAuthenticationFailed, SalesforceError
+from simple_salesforce.exceptions import SalesforceError
 
 from health_pipeline.sources.common.bounded import REFUSED, ReplyRefused, send_bounded
-from health_pipeline.sources.common.errors import SourceError, short_body
+from health_pipeline.sources.common.errors import SourceError
 from health_pipeline.sources.common.http import CallStats, LogFunction, build_retry, endpoint_name
 from health_pipeline.sources.common.replies import CursorGuard, optional_key, require_records
 from health_pipeline.sources.common.resource import HttpSourceResource
+from health_pipeline.sources.registry import BY_KEY
+from health_pipeline.sources.salesforce.authenticate import SOURCE, error_text, log_in
+from health_pipeline.sources.salesforce.login import DEFAULT_API_VERSION, choose_login
 from health_pipeline.sources.salesforce.session import SalesforceTransport
 
-SOURCE = "Salesforce"
-LOGIN_CALL = "SOAP login"
 T = TypeVar("T")
 
 
@@ -37,15 +37,25 @@ class _CountedSalesforceTransport(SalesforceTransport):
 
 
 class SalesforceResource(HttpSourceResource):
-    """Salesforce REST access with the SOAP password login of simple_salesforce."""
+    """Salesforce REST access, logged in by OAuth 2.0 (client credentials or JWT bearer) or the legacy SOAP login."""
 
-    username: Optional[str] = Field(default=None, description="API user name (from SF_USERNAME).")
-    password: Optional[str] = Field(default=None, description="API user password (secret; from SF_PASSWORD).")
-    security_token: Optional[str] = Field(default=None, description="The user's security token (secret; SF_SECURITY_TOKEN).")
-    domain: str = Field(default="login", description="Login domain: 'login', 'test' (sandbox orgs) or a My Domain name.")
-    api_version: str = Field(default="59.0", description="Salesforce REST API version.")
+    consumer_key: Optional[str] = Field(
+        default=None, description="Connected app's consumer key (secret; SF_CONSUMER_KEY).")
+    consumer_secret: Optional[str] = Field(
+        default=None, description="Connected app's consumer secret, for client credentials (SF_CONSUMER_SECRET).")
+    domain: str = Field(default="login", description="Login domain: the My Domain name (e.g. 'acme.my'), or "
+                        "'login' / 'test' for JWT bearer and the legacy login (SF_DOMAIN).")
+    username: Optional[str] = Field(default=None, description="Integration user name, for JWT bearer (SF_USERNAME).")
+    private_key: Optional[str] = Field(
+        default=None, description="PEM private key signing the JWT bearer assertion (secret; SF_PRIVATE_KEY).")
+    private_key_file: Optional[str] = Field(
+        default=None, description="File holding that PEM private key, instead of SF_PRIVATE_KEY (SF_PRIVATE_KEY_FILE).")
+    password: Optional[str] = Field(default=None, description="Legacy SOAP login: user password (secret; SF_PASSWORD).")
+    security_token: Optional[str] = Field(
+        default=None, description="Legacy SOAP login: the user's security token (secret; SF_SECURITY_TOKEN).")
+    api_version: str = Field(default=DEFAULT_API_VERSION, description="Salesforce REST API version (SF_API_VERSION).")
     login_url_override: Optional[str] = Field(
-        default=None, description="Send the SOAP login here instead of https://{domain}.salesforce.com (the sandbox)."
+        default=None, description="Send the login here instead of https://{domain}.salesforce.com (the sandbox)."
     )
     ca_bundle: Optional[str] = Field(
         default=None, description="Extra CA certificate (PEM) to trust, for the sandbox's loopback TLS endpoint."
@@ -62,9 +72,13 @@ class SalesforceResource(HttpSourceResource):
         "asking for them and, in an org without them, repeating the Account query without them.",
     )
 
+    def login_values(self) -> dict[str, Optional[str]]:
+        """The resource's settings by environment key (what `login.choose_login` reads)."""
+        return {key.name: getattr(self, key.field) for key in BY_KEY["salesforce"].env}
+
     def is_configured(self) -> bool:
-        """True when the user name, password and security token are all set."""
-        return bool(self.username and self.password and self.security_token is not None)
+        """True when some Salesforce credential is set (an incomplete set fails when the client opens)."""
+        return choose_login(self.login_values()) is not None
 
     def open_client(self, log: LogFunction | None = None) -> "SalesforceClient":
         """Log in with simple_salesforce over a session carrying the shared retry policy."""
@@ -74,37 +88,14 @@ class SalesforceResource(HttpSourceResource):
         session = requests.Session()
         settings = self.retry_settings()
         transport = _CountedSalesforceTransport(
-            stats, (settings.deadline_seconds, settings.max_reply_bytes), domain=self.domain, login_url_override=self.login_url_override, ca_bundle=self.ca_bundle,
+            stats, (settings.deadline_seconds, settings.max_reply_bytes), domain=self.domain,
+            login_url_override=self.login_url_override, ca_bundle=self.ca_bundle,
             timeout=(self.connect_timeout, self.read_timeout),
             max_retries=build_retry(SOURCE, settings, log, stats),
         )
         session.mount("https://", transport)
         session.mount("http://", transport)
-        try:
-            sf = Salesforce(username=self.username, password=self.password, security_token=self.security_token or "",
-                            domain=self.domain, version=self.api_version, session=session)
-        except SalesforceAuthenticationFailed as error:
-            raise _login_failure(error) from None
-        except ExpatError:
-            raise SourceError(SOURCE, LOGIN_CALL, "the reply is not valid XML") from None
-        except OSError as error:
-            raise SourceError(SOURCE, LOGIN_CALL, f"no reply after retries ({type(error).__name__})") from None
-        except SalesforceError as error:
-            raise SourceError(SOURCE, LOGIN_CALL, type(error).__name__) from None
-        return SalesforceClient(sf, stats)
-
-
-def _login_failure(error: SalesforceAuthenticationFailed) -> SourceError:
-    """The SOAP login's failure: Salesforce's fault code and message, or the HTTP status of a non-SOAP reply.
-
-    simple_salesforce puts the HTTP status in `code` when the reply is not a SOAP fault; its `message` is an
-    unformatted template, so the text comes from `auth_message` (the fault message or the reply body).
-    """
-    text = getattr(error, "auth_message", None) or ""
-    if isinstance(error.code, int):
-        return SourceError(SOURCE, LOGIN_CALL, _error_text(text) if text else "no fault message", status=error.code)
-    text = short_body(text)
-    return SourceError(SOURCE, LOGIN_CALL, f"{error.code}: {text}" if text else str(error.code))
+        return SalesforceClient(log_in(self.login_values(), session, log), stats)
 
 
 class SalesforceClient:
@@ -120,7 +111,7 @@ class SalesforceClient:
         try:
             return action()
         except SalesforceError as error:
-            raise SourceError(SOURCE, call, _error_text(error.content), status=error.status) from None
+            raise SourceError(SOURCE, call, error_text(error.content), status=error.status) from None
         except ReplyRefused as error:
             raise SourceError(SOURCE, call, str(error).removeprefix(REFUSED)) from None
         except json.JSONDecodeError:  # before OSError: requests' JSONDecodeError is an OSError too
@@ -168,18 +159,3 @@ class SalesforceClient:
                 seen.add(record_id)
             fresh.append(record)
         return fresh
-
-
-def _error_text(content: Any) -> str:
-    """Salesforce's error reply (a JSON array of {errorCode, message}, parsed or not) as `CODE: message` text."""
-    if isinstance(content, (bytes, bytearray)):
-        content = content.decode("utf-8", "replace")
-    if isinstance(content, str):
-        try:
-            content = json.loads(content)
-        except ValueError:
-            return short_body(content)
-    items = content if isinstance(content, list) else [content]
-    parts = [f"{item.get('errorCode', '?')}: {item.get('message', '')}" if isinstance(item, dict) else str(item)
-             for item in items]
-    return short_body("; ".join(parts))

@@ -2,7 +2,7 @@
 
 Trust is injected as a transport (an `HTTPAdapter` holding an `ssl.SSLContext`) rather than through
 `Session.verify`, because requests lets the `REQUESTS_CA_BUNDLE` environment variable override
-`Session.verify`. The login override lets the unmodified client run its SOAP password login against
+`Session.verify`. The login override lets the unmodified client run its login (OAuth token or SOAP) against
 another base URL (the sandbox emulator); data calls then follow the `serverUrl` that login returns.
 """
 from __future__ import annotations
