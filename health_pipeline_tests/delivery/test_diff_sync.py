@@ -16,13 +16,15 @@ from health_pipeline_tests.delivery.frames import scores_frame
 from health_pipeline_tests.delivery.test_delivery_asset import PERIOD, live, read_rows, run, sink_metadata
 
 ADMIN, ADMIN_PASSWORD, ADMIN_TOKEN = "admin@alliants.example", "adm1n-pa55", "ADM1N"
+# a person logs in with their password (SOAP login, below API 65.0), not as the integration's connected app
+AS_A_PERSON = {"consumer_key": None, "consumer_secret": None, "api_version": "64.0"}
 
 
 def admin_client(org: Org) -> tuple[Salesforce, str]:
     """simple_salesforce logged in as a second user (a Salesforce admin editing by hand), and that user's Id."""
     user_id = org.emulator.add_user(ADMIN, ADMIN_PASSWORD, ADMIN_TOKEN)
     resource = org.resource.model_copy(update={"username": ADMIN, "password": ADMIN_PASSWORD,
-                                               "security_token": ADMIN_TOKEN})
+                                               "security_token": ADMIN_TOKEN, **AS_A_PERSON})
     return resource.open_client().sf, user_id
 
 

@@ -16,13 +16,15 @@ from health_pipeline_tests.delivery.frames import scores_frame
 from health_pipeline_tests.delivery.test_delivery_asset import PERIOD, live, run, sink_metadata
 
 ACTIVE, EXPIRED, INVALID, OVERLAP = ACCOUNT_IDS[:4]
+# a CSM logs in with their password (SOAP login, below API 65.0), not as the integration's connected app
+AS_A_PERSON = {"consumer_key": None, "consumer_secret": None, "api_version": "64.0"}
 
 
 def create_overrides(org: Org) -> None:
     """The CSM's overrides, created through the REST API (the org stamps owner and creation date)."""
     csm_id = org.emulator.add_user("csm@alliants.example", "csm-pa55", "CSM")
     sf = org.resource.model_copy(update={"username": "csm@alliants.example", "password": "csm-pa55",
-                                         "security_token": "CSM"}).open_client().sf
+                                         "security_token": "CSM", **AS_A_PERSON}).open_client().sf
     rows = [
         (ACTIVE, 88, "Exec sponsor re-engaged", "2026-09-01", "2027-03-01"),
         (EXPIRED, 20, "Migration stalled", "2026-01-01", "2026-09-30"),

@@ -9,8 +9,8 @@ from health_pipeline.automation.failure_reports import readable_error
 from health_pipeline.definitions import ASSETS
 from health_pipeline_tests.graph.conftest import QUIET, Profile
 
-UPSTREAM = ("account_mapping", "intercom_support_metrics", "jira_bug_metrics", "looker_adoption_metrics",
-            "salesforce_account_metrics")
+UPSTREAM = ("account_mapping", "health_score_overrides", "intercom_support_metrics", "jira_bug_metrics",
+            "looker_adoption_metrics", "salesforce_account_metrics")
 
 
 def test_scores_of_a_month_without_its_sources_fail_with_one_sentence(

@@ -23,8 +23,8 @@ def test_a_rescored_previous_month_makes_the_next_months_scores_stale(profile: P
     lines = report(asset_months(persistent_instance, ASSETS, months), months)
 
     assert lines == [
-        "2026-08  missing: all 7 assets",
-        "2026-09  up to date (all 7 assets materialised)",
+        "2026-08  missing: all 11 assets",
+        "2026-09  up to date (all 11 assets materialised)",
         "2026-10  stale: account_health_scores",
         "         account_health_scores: trend out of date: 2026-09 was scored again after it",
         "Next: health-pipeline run --period 2026-08; health-pipeline run --period 2026-10",
@@ -43,7 +43,7 @@ def test_the_command_on_a_fresh_folder_lists_every_asset_missing(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
-        "2026-09  missing: all 7 assets", "2026-10  missing: all 7 assets",
+        "2026-09  missing: all 11 assets", "2026-10  missing: all 11 assets",
         "Next: health-pipeline run --period 2026-09; health-pipeline run --period 2026-10"]
     assert run_cli("status", "--months", "2026-9:2026-10", cwd=tmp_path).stdout.strip() == (
         "--months must be A:B with months as YYYY-MM, got '2026-9:2026-10'")

@@ -21,9 +21,10 @@ def requested_months(tick: dg.EvaluateAutomationConditionsResult) -> set[str]:
 
 
 def check_results(result: dg.ExecuteInProcessResult) -> dict[str, tuple[bool, str | None]]:
-    """check name -> (passed, partition) of a run's check evaluations."""
+    """check name -> (passed, partition) of a run's check evaluations on the scores."""
     return {evaluation.check_name: (evaluation.passed, evaluation.partition)
-            for evaluation in result.get_asset_check_evaluations()}
+            for evaluation in result.get_asset_check_evaluations()
+            if evaluation.asset_key == dg.AssetKey("account_health_scores")}
 
 
 def test_a_month_scored_out_of_order_is_flagged_then_repaired(profile: Profile,

@@ -62,7 +62,7 @@ def test_a_backfill_materialises_every_asset_of_every_month_with_the_trend_right
     assert {run["status"] for run in backfilled["runs"]} == {"SUCCESS"}
     with dg.DagsterInstance.from_config(str(dev.home)) as instance:
         lines = report(asset_months(instance, ASSETS, MONTHS), MONTHS)
-    assert lines == [f"{month}  up to date (all 7 assets materialised)" for month in MONTHS] + ["Next: nothing to run"]
+    assert lines == [f"{month}  up to date (all 11 assets materialised)" for month in MONTHS] + ["Next: nothing to run"]
     for previous, month in zip(MONTHS, MONTHS[1:]):
         trend = scores_by_account(dev.output_dir / f"health_scores_{month}.csv", "Previous_Score__c")
         assert trend == scores_by_account(dev.output_dir / f"health_scores_{previous}.csv", "Health_Score__c"), month
