@@ -26,8 +26,8 @@ from health_pipeline.automation.job import MONTHLY_JOB_NAME
 from health_pipeline.sandbox.runner import Sandbox
 from health_pipeline_tests.graph.conftest import PARTITION, PERIOD, PROFILE_VARIABLES, REPO_ROOT, read_csv
 
-# measured: the server serves in ~10 s; the run takes 45-60 s on 2 busy cores (each step is a process of its own)
-# deadlines, not speed claims: each step of the run is a fresh Python process, slow on a busy machine
+# deadlines, not speed claims: the server serves in ~10 s; the run took 45-60 s on 2 busy cores (each step is a
+# process of its own) and over 150 s with seven test suites sharing them
 START_TIMEOUT, RUN_TIMEOUT = 90.0, 300.0
 DAGSTER_YAML = """run_coordinator:
   module: dagster.core.run_coordinator
