@@ -26,8 +26,9 @@ from health_pipeline.automation.job import MONTHLY_JOB_NAME
 from health_pipeline.sandbox.runner import Sandbox
 from health_pipeline_tests.graph.conftest import PARTITION, PERIOD, PROFILE_VARIABLES, REPO_ROOT, read_csv
 
-# measured: the server serves in ~10 s; the run (its steps in the run's process) takes 10-30 s on 2 busy cores
-START_TIMEOUT, RUN_TIMEOUT = 90.0, 300.0  # generous: the machine's 2 cores may be shared
+# deadlines, not speed claims: the server serves in ~10 s; the run (its steps in the run's process) takes 10-30 s
+# on 2 idle cores and far longer when the cores are shared
+START_TIMEOUT, RUN_TIMEOUT = 90.0, 300.0
 DAGSTER_YAML = """run_coordinator:
   module: dagster.core.run_coordinator
   class: DefaultRunCoordinator

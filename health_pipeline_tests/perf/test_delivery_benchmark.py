@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.delivery_benchmark import Org, diff_only, full_upsert, month_records
+from benchmarks.delivery_benchmark import Org, diff_only, full_upsert, month_records, section_of, write_section
+from benchmarks.pipeline_benchmark import kept_write_back_section
 
 ACCOUNTS = 400
 
@@ -33,3 +34,16 @@ def test_both_ways_side_by_side(orgs):
 
     partly = diff_only(diff, changed, 0.01)
     assert (partly["calls"], partly["written"], partly["write_calls"], partly["method"]) == (3, 20, 1, "collections")
+
+
+def test_the_section_is_replaced_in_place_and_kept_by_the_pipeline_benchmarks_rewrite(tmp_path):
+    page = tmp_path / "performance.md"
+    page.write_text("# Performance\n\n<!-- benchmark-results: {} -->\n", encoding="utf-8")
+    write_section(page, ["## Write-back", "first"])
+    write_section(page, ["## Write-back", "second"])
+
+    text = page.read_text(encoding="utf-8")
+    assert text.count("## Write-back") == 1 and "second" in text and "first" not in text
+    assert text.index("second") < text.index("<!-- benchmark-results: ")
+    assert kept_write_back_section(page).strip() == section_of(text).strip()
+    assert kept_write_back_section(tmp_path / "absent.md") == ""
