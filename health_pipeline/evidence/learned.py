@@ -39,6 +39,8 @@ def features(months: Mapping[str, pd.DataFrame], config: ScoringConfig) -> pd.Da
         frame[PLATFORM] = pd.to_numeric(stored[PLATFORM]).to_numpy(dtype=float)
         frame[ID_COLUMN], frame["period"] = stored[ID_COLUMN].to_numpy(), period
         frames.append(frame)
+    if not frames:  # no stored month: no rows, the same columns
+        return pd.DataFrame(columns=[*config.metrics, PLATFORM, ID_COLUMN, "period"])
     return pd.concat(frames, ignore_index=True)
 
 

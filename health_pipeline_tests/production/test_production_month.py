@@ -17,6 +17,7 @@ import dagster as dg
 import pandas as pd
 import pytest
 
+from health_pipeline.automation.job import MONTHLY_JOB_NAME
 from health_pipeline.deployment.secret_sources import SecretBackedSource
 from health_pipeline.settings import MAPPING_FILE, default_config_dir, load_account_mapping
 from health_pipeline.sources.factory import source_resource
@@ -55,7 +56,7 @@ def month(aws_endpoint, s3, vendor_secret, sandbox, tmp_path_factory) -> Iterato
     sandbox.reset_counters_and_faults()
     defs = definitions_with_export(env)
     with dg.instance_for_test() as instance:
-        result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+        result = defs.resolve_job_def(MONTHLY_JOB_NAME).execute_in_process(
             partition_key=PARTITION, instance=instance)
         vendor_calls = {vendor: emulator.calls.total() for vendor, emulator in sandbox.emulators.items()}
         yield Month(env, defs, result, instance, environ_before, vendor_calls)
