@@ -320,6 +320,7 @@ def run_bulk(spec: dict) -> dict:
     from health_pipeline.delivery.salesforce_writer import upsert_health_scores
     from health_pipeline.scoring import score_accounts
     from health_pipeline.scoring.assemble import add_trend, assemble_metrics
+    from health_pipeline.scoring.attribution import explain_change
     from health_pipeline.scoring.overrides import apply_overrides
     from health_pipeline.settings import load_config
     from health_pipeline.sources.common.period import Period
@@ -362,7 +363,8 @@ def run_bulk(spec: dict) -> dict:
         metrics = assemble_metrics(mapping, [results[name].frame for name in SOURCES])
         scored = score_accounts(metrics, config.scoring)
         scored.insert(1, "account_name", metrics["account_name"].to_numpy())
-        scores = add_trend(apply_overrides(scored, {}), None)  # the sandbox month as scored, no override
+        # the sandbox month as the asset scores it, with no override
+        scores = explain_change(add_trend(apply_overrides(scored, {}), None), metrics, None, config.scoring)
         scores.insert(2, "period", period.label)
         records = health_score_records(scores, scored_at=datetime.now(timezone.utc))
         scored_at = time.perf_counter()

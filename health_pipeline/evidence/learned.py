@@ -70,6 +70,8 @@ def learn_beside_rules(months: Mapping[str, pd.DataFrame], rows: pd.DataFrame, c
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
+    if not months:
+        return LearnedReport([], [], 0, 0, None, None)
     table = features(months, config).merge(rows[[ID_COLUMN, "period", "score", "churned"]], on=[ID_COLUMN, "period"])
     table = table[table["churned"].notna() & table["score"].notna()]
     periods = sorted(table["period"].unique())

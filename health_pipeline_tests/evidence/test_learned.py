@@ -50,3 +50,9 @@ def test_no_model_without_churners_in_training(shipped_scoring):
     rows.loc[rows["period"].isin(PERIODS[:4]), "churned"] = 0.0
     report = learn_beside_rules(months, rows, shipped_scoring)
     assert report.model_auc is None and report.suggested_weights == {}
+
+
+def test_no_matured_month_gives_an_empty_report(shipped_scoring):
+    rows = pd.DataFrame(columns=["salesforce_account_id", "period", "score", "churned"])
+    report = learn_beside_rules({}, rows, shipped_scoring)
+    assert (report.n_train, report.n_test, report.model_auc) == (0, 0, None)
