@@ -31,18 +31,21 @@ from health_pipeline.sources.salesforce.resource import SalesforceResource
 PERIOD = "2026-10"
 SECTION_START, SECTION_END = "<!-- write-back-benchmark:start -->", "<!-- write-back-benchmark:end -->"
 USER, PASSWORD, TOKEN = "bench@alliants.example", "bench-pa55", "B3NCH"
+CONSUMER_KEY, CONSUMER_SECRET, MY_DOMAIN = "bench-consumer-key", "bench-consumer-secret", "bench.my"
 TIERS = ("Champion", "Healthy", "At Risk", "Critical")
 
 
 def _host(accounts: int, latency: float, state_dir: str, conn: Any) -> None:
     """Serve a Salesforce emulator holding `accounts` accounts until told to stop; report its call counts."""
     from health_pipeline.sandbox.salesforce.emulator import SalesforceEmulator
+    from health_pipeline.sandbox.salesforce.oauth import ConnectedApp
     from health_pipeline.sandbox.server.emulator import EmulatorServer
     from health_pipeline.sandbox.server.tls import SandboxTLS
 
     try:
         rows = [{"Id": make_id("001", n), "Name": f"Account {n}"} for n in range(1, accounts + 1)]
-        emulator = SalesforceEmulator({"Account": rows}, username=USER, password=PASSWORD, security_token=TOKEN)
+        emulator = SalesforceEmulator({"Account": rows}, username=USER, password=PASSWORD, security_token=TOKEN,
+                                      app=ConnectedApp(CONSUMER_KEY, CONSUMER_SECRET, MY_DOMAIN, USER))
         tls = SandboxTLS(Path(state_dir))
         server = EmulatorServer(emulator, ssl_context=tls.server_context())
         server._httpd.RequestHandlerClass.disable_nagle_algorithm = True  # noqa: SLF001 (as pipeline_benchmark)
@@ -74,7 +77,8 @@ class Org:
         reply = self._conn.recv()
         if "error" in reply:
             raise RuntimeError(reply["error"])
-        self.resource = SalesforceResource(username=USER, password=PASSWORD, security_token=TOKEN,
+        # the integration logs in as production does: OAuth 2.0 client credentials on the My Domain
+        self.resource = SalesforceResource(consumer_key=CONSUMER_KEY, consumer_secret=CONSUMER_SECRET, domain=MY_DOMAIN,
                                            login_url_override=reply["url"], ca_bundle=reply["ca"])
 
     def calls(self) -> int:
@@ -104,6 +108,7 @@ def month_records(accounts: int, changed: int = 0) -> list[dict]:
         "modifier_applied": None, "top_risk_factors": "csat_score; open_bugs",
         "previous_score": pd.array(score, dtype="Int64"), "score_change": pd.array([0] * accounts, dtype="Int64"),
         "computed_score": pd.array(score, dtype="Int64"), "override_reason": None, "override_expires": None,
+        "previous_tier": [TIERS[s % 4] for s in score], "score_change_reasons": None,
     })
     return health_score_records(frame, datetime.now(timezone.utc))
 
