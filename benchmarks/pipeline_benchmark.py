@@ -486,7 +486,7 @@ def write_config_dir(target: Path, seed: int, accounts: int, as_of: str) -> None
     from health_pipeline.sandbox.world.synthetic import World
 
     target.mkdir(parents=True, exist_ok=True)
-    for name in ("weights.yaml", "thresholds.yaml", "pipeline.yaml"):
+    for name in ("weights.yaml", "thresholds.yaml", "pipeline.yaml", "plays.yaml"):
         shutil.copy(PROJECT / "config" / name, target / name)
     World(seed=seed, accounts=accounts, as_of=as_of).write_mapping_csv(target / "account_mapping.csv")
 
