@@ -23,12 +23,17 @@ setup(
         # the sandbox's Salesforce emulator serves TLS on loopback with a CA made at start-up
         "trustme>=1.1,<2",
         "pyarrow>=15",
+        # the dashboard (health-pipeline dashboard)
+        "streamlit>=1.50,<2",
+        "plotly>=6,<8",
     ],
     extras_require={
         "dev": [
             "pytest>=8,<10",
             "moto[server,s3,secretsmanager]>=5,<6",
             "ruff>=0.6",
+            # drives Debian's chromium in the dashboard's browser test (no browser download)
+            "playwright>=1.50,<2",
         ],
     },
     entry_points={"console_scripts": ["health-pipeline=health_pipeline.commands.cli:main"]},

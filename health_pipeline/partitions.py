@@ -6,7 +6,6 @@ import dagster as dg
 from health_pipeline.settings import ConfigError, default_config_dir, load_pipeline_settings
 from health_pipeline.settings.pipeline import PartitionSettings, ScheduleSettings
 
-
 # Partition keys are the month labels the CLI, the CSVs and Salesforce use: "2026-11".
 KEY_FORMAT = "%Y-%m"
 

@@ -13,6 +13,7 @@ COMMANDS = {
     "run": "run",
     "demo": "demo",
     "pools": "pools",
+    "dashboard": "dashboard",
 }
 
 

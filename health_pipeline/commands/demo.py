@@ -56,4 +56,5 @@ def run(args: argparse.Namespace) -> int:
     print("Open the UI on these runs (two terminals, this folder):")
     print("  health-pipeline sandbox --env-file .env")
     print("  DAGSTER_HOME=$PWD/.dagster_home dagster dev -m health_pipeline.definitions")
+    print("Open the dashboard on these months:  health-pipeline dashboard  (then http://localhost:8501)")
     return 0

@@ -16,7 +16,8 @@ ROOT = PACKAGE_DIR.parent
 PURE_MODULES = ("health_pipeline.scoring", "health_pipeline.sources.common.period",
                 "health_pipeline.sources.common.frame", "health_pipeline.sources.common.values",
                 *(f"health_pipeline.sources.{vendor}.metrics" for vendor in ("intercom", "jira", "looker", "salesforce")),
-                "health_pipeline.sources.salesforce.soql")
+                "health_pipeline.sources.salesforce.soql",
+                *(f"health_pipeline.dashboard.{name}" for name in ("names", "summaries", "charts")))
 FORBIDDEN_IN_PURE = ("dagster", "requests", "looker_sdk", "urllib3", "boto3", "yaml")
 # simple_salesforce.format (SOQL quoting) is pure; the rest of simple_salesforce is the client
 ALLOWED_PURE_EXCEPTIONS = ("simple_salesforce.format",)
