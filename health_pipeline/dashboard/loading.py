@@ -1,11 +1,15 @@
 """The pages' one way to the stored months: cached per store, errors and an empty store shown as one sentence."""
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+import pandas as pd
 import streamlit as st
 
 from health_pipeline.dashboard.history import StoredMonths, load_stored_months
 from health_pipeline.dashboard.names import EMPTY_STORE
-from health_pipeline.dashboard.store import StoreError, store_from_environ
+from health_pipeline.dashboard.store import StoreError, instance_home, store_from_environ
 from health_pipeline.deployment.errors import ProfileError
 
 CACHE_SECONDS = 300  # a month is scored once a month: five minutes old is fresh enough, and Reload clears it
@@ -15,6 +19,19 @@ CACHE_SECONDS = 300  # a month is scored once a month: five minutes old is fresh
 def cached_months(location: str) -> StoredMonths:
     """Every stored month of the store at `location` (the cache key; the store itself comes from the environment)."""
     return load_stored_months(store_from_environ())
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner="Reading the check results ...")
+def cached_check_results(home: str) -> pd.DataFrame | None:
+    """The checks' latest verdict per month from the instance in `home`; None when there is no instance there."""
+    from health_pipeline.dashboard.checks import check_results, has_instance
+
+    return check_results(Path(home)) if has_instance(Path(home)) else None
+
+
+def check_results_here() -> pd.DataFrame | None:
+    """The check results of the instance the environment names (DAGSTER_HOME, else ./.dagster_home)."""
+    return cached_check_results(str(instance_home(os.environ).resolve()))
 
 
 def stored_months_or_stop() -> StoredMonths:
@@ -28,6 +45,7 @@ def stored_months_or_stop() -> StoredMonths:
         st.caption(f"Reading {months.location} ({len(months.months)} months, read-only)")
         if st.button("Reload", help="Read the store again (new months, new assets)"):
             cached_months.clear()
+            cached_check_results.clear()
             st.rerun()
     if months.empty:
         st.info(EMPTY_STORE)

@@ -44,6 +44,9 @@ OVERRIDES = OptionalData("overrides", None, ("computed_score", "override_reason"
                          "Health_Score_Override__c record in Salesforce, then a re-materialised month)")
 OWNER = OptionalData("account owners", None, ("owner",),
                      "they come from an `owner` column on `account_health_scores` or on `account_alerts`")
+CHECKS = OptionalData("check results", None, (),
+                      "they are read from the Dagster instance's event log: point DAGSTER_HOME at the instance "
+                      "that ran the months")
 OPTIONAL_ASSETS: tuple[OptionalData, ...] = (ALERTS, BACKTEST, DELIVERY_LOG)
 # backtest measures charted over the months when the score_backtest asset stores them
 BACKTEST_MEASURES: tuple[str, ...] = ("auc", "top_decile_lift", "churn_rate")

@@ -138,5 +138,9 @@ def store_from_environ(environ: Mapping[str, str] | None = None) -> AssetStore:
 
         settings = ProductionSettings.from_environ(env)
         return S3AssetStore(s3_resource(settings).get_client(), settings.bucket, settings.prefix)
-    home = Path(env.get("DAGSTER_HOME") or Path.cwd() / ".dagster_home")
-    return LocalAssetStore(local_storage_dir(home))
+    return LocalAssetStore(local_storage_dir(instance_home(env)))
+
+
+def instance_home(environ: Mapping[str, str]) -> Path:
+    """The Dagster instance's folder: DAGSTER_HOME, else ./.dagster_home (as `health-pipeline demo` uses)."""
+    return Path(environ.get("DAGSTER_HOME") or Path.cwd() / ".dagster_home")

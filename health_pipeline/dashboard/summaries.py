@@ -111,3 +111,12 @@ def dimension_coverage(scores: pd.DataFrame) -> pd.DataFrame:
     columns = {f"{name}_coverage": name for name in DIMENSION_COLUMNS.values() if f"{name}_coverage" in scores.columns}
     means = scores.groupby("period")[list(columns)].mean().mul(100).rename(columns=columns)
     return means.reset_index().melt(id_vars="period", var_name="dimension", value_name="coverage_pct")
+
+
+def check_matrix(results: pd.DataFrame) -> pd.DataFrame:
+    """Month x check: "passed" or "FAILED" (blocking checks marked), one row per month, newest first."""
+    labelled = results.assign(
+        check=results["check"] + results["blocking"].map({True: " (blocking)", False: ""}),
+        verdict=results["passed"].map({True: "passed", False: "FAILED"}))
+    matrix = labelled.pivot(index="period", columns="check", values="verdict")
+    return matrix.sort_index(ascending=False).reset_index()

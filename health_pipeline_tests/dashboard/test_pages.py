@@ -103,3 +103,11 @@ def test_a_damaged_stored_month_is_one_sentence_naming_it(scored_home, tmp_path,
     (home / "storage" / "account_health_scores" / "2026-10").write_bytes(b"not a pickle")
     app = open_page(home, monkeypatch, "portfolio")
     assert "account_health_scores 2026-10" in texts(app.error)
+
+
+def test_quality_page_shows_each_months_check_verdicts_from_the_instance(scored_home, monkeypatch):
+    app = open_page(scored_home, monkeypatch, "quality")
+    verdicts = app.dataframe[0].value
+    assert list(verdicts["period"]) == list(MONTHS[::-1])
+    assert "scores_in_range (blocking)" in verdicts.columns and "coverage_floor" in verdicts.columns
+    assert set(verdicts.drop(columns="period").to_numpy().ravel()) == {"passed"}

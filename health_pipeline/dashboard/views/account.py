@@ -41,12 +41,18 @@ factors = summaries.risk_factors(row)
 st.markdown("\n".join(f"{rank}. `{name}`" for rank, name in enumerate(factors, 1)) or "No metric cost this account points.")
 
 st.subheader("Why the score moved")
+movers_text = row.get(ATTRIBUTION.columns[0])
+try:
+    contributions = summaries.parse_movers(movers_text)
+except ValueError as error:
+    contributions, movers_text = [], None
+    st.warning(f"The stored attribution of {row['period']} cannot be read: {error}.")
 if ATTRIBUTION.columns[0] not in history.columns:
     st.info(ATTRIBUTION.missing_message())
-elif not (contributions := summaries.parse_movers(row[ATTRIBUTION.columns[0]])):
-    st.write("No attribution this month (the account lacks a score in this month or the one before).")
-else:
+elif contributions:
     st.plotly_chart(charts.waterfall_chart(contributions, f"Top movers, {row['period']} (signed points)"))
+elif movers_text is not None:
+    st.write("No attribution this month (the account lacks a score in this month or the one before).")
 
 st.subheader("Alerts and tasks")
 alerts = stored.optional.get(ALERTS.asset)

@@ -1,9 +1,10 @@
-"""Data quality and delivery: coverage per source and dimension over the months, unconfigured sources, the delivery log."""
+"""Data quality and delivery: coverage per source and dimension over the months, unconfigured sources, check results,
+the delivery log."""
 import streamlit as st
 
 from health_pipeline.dashboard import charts, summaries
-from health_pipeline.dashboard.loading import stored_months_or_stop
-from health_pipeline.dashboard.names import DELIVERY_LOG
+from health_pipeline.dashboard.loading import check_results_here, stored_months_or_stop
+from health_pipeline.dashboard.names import CHECKS, DELIVERY_LOG
 
 st.title("Data quality and delivery")
 stored = stored_months_or_stop()
@@ -19,6 +20,15 @@ if unconfigured.empty:
     st.write("Every source had credentials in every stored month.")
 else:
     st.dataframe(unconfigured[["period", "source"]], hide_index=True)
+
+st.subheader("Checks on the scores")
+results = check_results_here()
+if results is None:
+    st.info(CHECKS.missing_message())
+elif results.empty:
+    st.write("No check has been evaluated on the stored months.")
+else:
+    st.dataframe(summaries.check_matrix(results), hide_index=True)
 
 st.subheader("Delivery log")
 log = stored.optional.get(DELIVERY_LOG.asset)
