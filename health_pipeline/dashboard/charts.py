@@ -68,12 +68,12 @@ def waterfall_chart(contributions: list[tuple[str, float]], title: str) -> go.Fi
 def changes_chart(frame: pd.DataFrame, title: str) -> go.Figure:
     """Horizontal bars of the score change per account."""
     figure = px.bar(frame, x="change", y="account_name", orientation="h", title=title,
-                    color="change", color_continuous_scale="RdYlGn", range_color=[-20, 20])
+                    color="change", color_continuous_scale="RdYlGn", range_color=[-10, 10])
     return figure.update_layout(yaxis={"categoryorder": "total ascending"}, coloraxis_showscale=False)
 
 
 def lines_chart(frame: pd.DataFrame, value: str, colour: str | None, title: str, percent: bool = False) -> go.Figure:
     """A value per month, one line per `colour` value (a percentage axis runs 0-100)."""
     figure = px.line(frame, x="period", y=value, color=colour, markers=True, title=title)
-    figure.update_layout(xaxis_type="category")
+    figure.update_layout(xaxis_type="category", yaxis_title="")
     return figure.update_layout(yaxis_range=[0, 100]) if percent else figure

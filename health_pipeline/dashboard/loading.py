@@ -34,6 +34,14 @@ def check_results_here() -> pd.DataFrame | None:
     return cached_check_results(str(instance_home(os.environ).resolve()))
 
 
+def shown_location(location: str) -> str:
+    """The store's location, relative to the working folder when it lies inside it."""
+    try:
+        return str(Path(location).relative_to(Path.cwd()))
+    except ValueError:
+        return location
+
+
 def stored_months_or_stop() -> StoredMonths:
     """The stored months; a store that cannot be read, or holds no scored month, ends the page with one sentence."""
     try:
@@ -42,7 +50,7 @@ def stored_months_or_stop() -> StoredMonths:
         st.error(str(error))
         st.stop()
     with st.sidebar:
-        st.caption(f"Reading {months.location} ({len(months.months)} months, read-only)")
+        st.caption(f"Reading {shown_location(months.location)} ({len(months.months)} months, read-only)")
         if st.button("Reload", help="Read the store again (new months, new assets)"):
             cached_months.clear()
             cached_check_results.clear()

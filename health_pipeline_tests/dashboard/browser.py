@@ -21,6 +21,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 # url path -> the page's heading; the views' file names are Streamlit's url paths
 PAGE_HEADINGS = {"": "Portfolio", "movers": "Movers", "account": "Account", "evidence": "Evidence",
                  "quality": "Data quality and delivery"}
+WIDTH, HEIGHT, MAX_HEIGHT = 1400, 1000, 4000
+# Streamlit marks its app element with the script's state: the page is complete when the run is over
+APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 ERROR_SELECTORS = ('[data-testid="stException"]', '[data-testid="stAlertContentError"]')
 
 
@@ -76,17 +79,20 @@ def look_at_pages(base: str, paths: dict[str, str], out_dir: Path) -> dict[str, 
     seen = {}
     with sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
         for name, path in paths.items():
             page.goto(f"{base}/{path}")
             page.locator("h1").first.wait_for(timeout=60_000)
-            # the script has finished when Streamlit's running indicator is gone
-            page.locator('[data-testid="stStatusWidget"]').wait_for(state="detached", timeout=60_000)
+            page.locator(APP_IDLE).wait_for(timeout=60_000)
             if page.locator('[data-testid="stPlotlyChart"]').count():
                 page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
-            page.wait_for_timeout(1000)  # plotly draws its bars after the container appears
+            # Streamlit scrolls inside its main element: grow the window to it so the picture holds the whole page
+            height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+            page.set_viewport_size({"width": WIDTH, "height": min(max(height, HEIGHT), MAX_HEIGHT)})
+            page.wait_for_timeout(1500)  # plotly and the data grid draw after their containers appear
             shot = out_dir / f"dashboard-{name}.png"
-            page.screenshot(path=str(shot), full_page=True)
+            page.screenshot(path=str(shot))
+            page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
             seen[name] = PageView(page.locator("h1").all_inner_texts(),
                                   sum(page.locator(selector).count() for selector in ERROR_SELECTORS),
                                   page.locator(".js-plotly-plot").count(), shot)

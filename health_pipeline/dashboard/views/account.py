@@ -10,7 +10,7 @@ st.title("Account")
 stored = stored_months_or_stop()
 scores = stored.scores
 latest = scores[scores["period"] == summaries.latest_month(scores)].sort_values(["health_score", ID_COLUMN])
-labels = {row[ID_COLUMN]: f"{row['account_name']} ({row[ID_COLUMN]})" for _, row in latest.iterrows()}
+labels = dict(zip(latest[ID_COLUMN], latest["account_name"].astype(str) + " (" + latest[ID_COLUMN] + ")"))
 ids = list(labels)
 asked = st.query_params.get("account")
 account = st.selectbox("Account (most at risk first)", ids, index=ids.index(asked) if asked in ids else 0,

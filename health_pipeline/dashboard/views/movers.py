@@ -13,8 +13,8 @@ drops, rises = summaries.movers(stored.scores[stored.scores["period"] == month],
 movers_column = ATTRIBUTION.columns[0]
 if movers_column not in stored.scores.columns:
     st.info(ATTRIBUTION.missing_message())
-shown = [ID_COLUMN, "account_name", "previous_score", "health_score", "change", "tier",
-         *([movers_column] if movers_column in stored.scores.columns else []), "top_risk_factors"]
+shown = ["account_name", "previous_score", "health_score", "change", "tier",
+         *([movers_column] if movers_column in stored.scores.columns else []), "top_risk_factors", ID_COLUMN]
 
 for title, frame in ((f"Largest drops, {month}", drops), (f"Largest rises, {month}", rises)):
     st.subheader(title)
