@@ -2,11 +2,13 @@
 run, on a store laid out as the pipeline's IO manager lays it out.
 
     python -m benchmarks.dashboard_benchmark [--months 24] [--accounts 5000] [--repeat 5] [--docs docs/dashboard.md]
+                                             [--browser]
 
 Each month is scored by `score_accounts` from synthetic metrics (scoring_benchmark's generator, a new seed per month)
 with the trend from the month before, and its four source frames are stored beside it, so the pages read what they
 read in production. Page runs are timed with Streamlit's AppTest: the server-side script run a page switch waits for
-(reading the cache, computing the summaries, building the figures), not the browser's drawing.
+(reading the cache, computing the summaries, building the figures), not the browser's drawing; `--browser` also
+times a click on each page's link in headless Chromium until its heading shows and its script has finished.
 """
 from __future__ import annotations
 
@@ -123,10 +125,18 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=5000)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--docs", default="docs/dashboard.md", help="page whose benchmark block to rewrite ('' to skip)")
+    parser.add_argument("--browser", action="store_true",
+                        help="also time page switches in headless Chromium (click to heading shown and script done)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as home:
         build_store(Path(home) / "storage", month_labels(args.months), args.accounts)
         figures = measure(Path(home), args.repeat)
+        if args.browser:
+            from health_pipeline_tests.dashboard.browser import page_switch_seconds, serve_dashboard
+
+            with serve_dashboard(Path(home)) as base:
+                figures.update({f"Chromium: switch to {page}": seconds
+                                for page, seconds in page_switch_seconds(base, args.repeat).items()})
     text = table(figures, args.months, args.accounts)
     print(text)
     if args.docs:

@@ -35,7 +35,7 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve_dashboard(home: Path, timeout: float = 60) -> Iterator[str]:
+def serve_dashboard(home: Path, timeout: float = 120) -> Iterator[str]:
     """Run `health-pipeline dashboard` on the instance in `home` until the app answers; yields its base URL."""
     port = free_port()
     env = {**os.environ, "DAGSTER_HOME": str(home)}
@@ -98,6 +98,29 @@ def look_at_pages(base: str, paths: dict[str, str], out_dir: Path) -> dict[str, 
                                   page.locator(".js-plotly-plot").count(), shot)
         browser.close()
     return seen
+
+
+def page_switch_seconds(base: str, repeat: int) -> dict[str, float]:
+    """Median seconds from a click on a page's sidebar link until its heading shows and its script has finished."""
+    import statistics
+
+    from playwright.sync_api import sync_playwright
+
+    times: dict[str, list[float]] = {}
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+        page.goto(base)
+        page.locator(APP_IDLE).wait_for(timeout=120_000)
+        for _ in range(repeat):
+            for path, heading in [*list(PAGE_HEADINGS.items())[1:], ("", "Portfolio")]:
+                start = time.perf_counter()
+                page.locator(f'[data-testid="stSidebarNav"] a[href="{base}/{path}"]').click()
+                page.locator("h1", has_text=heading).first.wait_for(timeout=60_000)
+                page.locator(APP_IDLE).wait_for(timeout=60_000)
+                times.setdefault(heading, []).append(time.perf_counter() - start)
+        browser.close()
+    return {heading: statistics.median(values) for heading, values in times.items()}
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Fixtures of the dashboard tests: an instance holding three months the sandbox produced (scored once per session
 through the whole graph, as `health-pipeline demo` does), an empty instance, and a copy of the scored instance to
 which the assets and columns other parts of the pipeline add (alerts, backtest, delivery log, attribution,
-overrides) have been written, so that the pages' lit-up state is shown on real scored months."""
+overrides) have been written and where one account has lost its score, so that the pages' lit-up state is shown
+on real scored months."""
 from __future__ import annotations
 
 import pickle
@@ -65,6 +66,7 @@ def lit_home(scored_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     october["computed_score"] = october["health_score"]
     october["override_reason"] = ["Renewal signed early"] + [None] * (len(october) - 1)
     october["override_expires"] = ["2027-01-31"] + [None] * (len(october) - 1)
+    october.loc[october.index[-1], ["health_score", "tier"]] = [pd.NA, "No Data"]  # an account without a score
     october["owner"] = ["Dana Whitfield", "Lee Okafor"] * (len(october) // 2) + ["Lee Okafor"] * (len(october) % 2)
     _write(home / "storage", "account_health_scores", "2026-10", october)
     _write(home / "storage", "account_alerts", "2026-10", pd.DataFrame(

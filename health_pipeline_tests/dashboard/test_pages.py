@@ -111,3 +111,16 @@ def test_quality_page_shows_each_months_check_verdicts_from_the_instance(scored_
     assert list(verdicts["period"]) == list(MONTHS[::-1])
     assert "scores_in_range (blocking)" in verdicts.columns and "coverage_floor" in verdicts.columns
     assert set(verdicts.drop(columns="period").to_numpy().ravel()) == {"passed"}
+
+
+def test_a_filter_that_matches_nothing_says_so(scored_home, monkeypatch):
+    app = open_page(scored_home, monkeypatch, "portfolio")
+    app.multiselect[2].select("No Data").run()  # every sandbox account has a score
+    assert not app.exception and texts(app.info) == "No account matches these filters."
+
+
+def test_accounts_without_a_score_show_no_mean_rather_than_a_number(lit_home, monkeypatch):
+    app = open_page(lit_home, monkeypatch, "portfolio")
+    app.multiselect[2].select("No Data").run()
+    assert not app.exception
+    assert app.metric[0].value == "0" and app.metric[1].value == "no score"

@@ -23,7 +23,8 @@ this_month = chosen[chosen["period"] == month]
 means = summaries.monthly_means(chosen).set_index("period")
 first, second, third = st.columns(3)
 first.metric(f"Accounts scored, {month}", int(means.loc[month, "scored"]), help="accounts with a health score")
-second.metric("Mean health score", f"{means.loc[month, 'mean_score']:.1f}")
+mean_score = means.loc[month, "mean_score"]
+second.metric("Mean health score", "no score" if summaries.missing(mean_score) else f"{mean_score:.1f}")
 third.metric("Mean coverage", f"{means.loc[month, 'mean_coverage_pct']:.0f}%")
 
 st.plotly_chart(charts.tier_mix_chart(summaries.tier_mix(chosen)))
