@@ -30,14 +30,17 @@ setup(
         # JWT bearer login: signing the assertion (simple_salesforce) and checking it in the Salesforce emulator
         "PyJWT[crypto]>=2.8,<3",
         "cryptography>=42",
+        # the dashboard (health-pipeline dashboard)
+        "streamlit>=1.50,<2",
+        "plotly>=6,<8",
     ],
     extras_require={
         "dev": [
             "pytest>=8,<10",
             "moto[server,s3,secretsmanager]>=5,<6",
             "ruff>=0.6",
-            # drives Debian's Chromium (never a downloaded browser) for the UI screenshot test
-            "playwright>=1.40,<2",
+            # drives Debian's Chromium (never a downloaded browser) for the UI and dashboard browser tests
+            "playwright>=1.50,<2",
         ],
     },
     entry_points={"console_scripts": ["health-pipeline=health_pipeline.commands.cli:main"]},

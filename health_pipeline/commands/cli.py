@@ -16,6 +16,7 @@ COMMANDS = {
     "status": "status",
     "backtest": "backtest",
     "what-if": "what_if",
+    "dashboard": "dashboard",
 }
 
 

@@ -68,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
     print("Open the UI on these runs (two terminals, this folder):")
     print("  health-pipeline sandbox --env-file .env")
     print("  DAGSTER_HOME=$PWD/.dagster_home dagster dev -m health_pipeline.definitions")
+    print("Open the dashboard on these months:  health-pipeline dashboard  (then http://localhost:8501)")
     print(f"\nThe scores that moved most since {results[-2].period if len(results) > 1 else 'last month'}, and why:")
     print("\n".join(top_mover_lines(last.scores)) or "  (no previous month scored)")
     print("\nDoes the score predict churn? Backtest the matured months against the renewals that followed them:")

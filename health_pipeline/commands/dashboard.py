@@ -1,0 +1,52 @@
+"""Open the read-only dashboard (Streamlit) over the stored months: portfolio, movers, account, evidence, data quality."""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+DEFAULT_PORT = 8501
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of `health-pipeline dashboard`."""
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to serve on (default {DEFAULT_PORT})")
+    parser.add_argument("--address", default="127.0.0.1",
+                        help="address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 for every interface)")
+    parser.add_argument("--dagster-home", help="the Dagster instance whose stored months to show "
+                                               "(default: DAGSTER_HOME, else ./.dagster_home)")
+
+
+def streamlit_command(port: int, address: str) -> list[str]:
+    """The `streamlit run` command line of the dashboard app, headless and without usage statistics."""
+    app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+    return [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
+            "--server.address", address, "--server.headless", "true", "--browser.gatherUsageStats", "false",
+            "--client.toolbarMode", "viewer"]
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check that the store can be reached, then serve the app until interrupted."""
+    from health_pipeline.commands.errors import readable_errors
+    from health_pipeline.dashboard.names import SCORES_ASSET
+    from health_pipeline.dashboard.store import StoreError, store_from_environ
+
+    if args.dagster_home:
+        os.environ["DAGSTER_HOME"] = str(Path(args.dagster_home).resolve())
+    elif "DAGSTER_HOME" not in os.environ:
+        os.environ["DAGSTER_HOME"] = str(Path.cwd() / ".dagster_home")
+    with readable_errors():
+        try:
+            store = store_from_environ()
+            months = store.months(SCORES_ASSET)
+        except StoreError as error:
+            print(str(error), file=sys.stderr)
+            return 1
+    print(f"Dashboard over {store.location} (read-only, {len(months)} months scored): "
+          f"open http://localhost:{args.port}  (Ctrl-C stops it)")
+    try:
+        return subprocess.call(streamlit_command(args.port, args.address))
+    except KeyboardInterrupt:
+        return 0

@@ -1,0 +1,61 @@
+"""The pages' one way to the stored months: cached per store, errors and an empty store shown as one sentence."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from health_pipeline.dashboard.history import StoredMonths, load_stored_months
+from health_pipeline.dashboard.names import EMPTY_STORE
+from health_pipeline.dashboard.store import StoreError, instance_home, store_from_environ
+from health_pipeline.deployment.errors import ProfileError
+
+CACHE_SECONDS = 300  # a month is scored once a month: five minutes old is fresh enough, and Reload clears it
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner="Reading the stored months ...")
+def cached_months(location: str) -> StoredMonths:
+    """Every stored month of the store at `location` (the cache key; the store itself comes from the environment)."""
+    return load_stored_months(store_from_environ())
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner="Reading the check results ...")
+def cached_check_results(home: str) -> pd.DataFrame | None:
+    """The checks' latest verdict per month from the instance in `home`; None when there is no instance there."""
+    from health_pipeline.dashboard.checks import check_results, has_instance
+
+    return check_results(Path(home)) if has_instance(Path(home)) else None
+
+
+def check_results_here() -> pd.DataFrame | None:
+    """The check results of the instance the environment names (DAGSTER_HOME, else ./.dagster_home)."""
+    return cached_check_results(str(instance_home(os.environ).resolve()))
+
+
+def shown_location(location: str) -> str:
+    """The store's location, relative to the working folder when it lies inside it."""
+    try:
+        return str(Path(location).relative_to(Path.cwd()))
+    except ValueError:
+        return location
+
+
+def stored_months_or_stop() -> StoredMonths:
+    """The stored months; a store that cannot be read, or holds no scored month, ends the page with one sentence."""
+    try:
+        months = cached_months(store_from_environ().location)
+    except (StoreError, ProfileError) as error:
+        st.error(str(error))
+        st.stop()
+    with st.sidebar:
+        st.caption(f"Reading {shown_location(months.location)} ({len(months.months)} months, read-only)")
+        if st.button("Reload", help="Read the store again (new months, new assets)"):
+            cached_months.clear()
+            cached_check_results.clear()
+            st.rerun()
+    if months.empty:
+        st.info(EMPTY_STORE)
+        st.stop()
+    return months

@@ -1,0 +1,52 @@
+"""Every asset and column the dashboard reads, and what produces the optional ones: looked up by these names only."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from health_pipeline.scoring.catalogue import DIMENSIONS
+from health_pipeline.scoring.tiers import TIERS
+from health_pipeline.sources.registry import DISPLAY_NAME_OF_ASSET
+
+SCORES_ASSET = "account_health_scores"
+SOURCE_ASSETS: dict[str, str] = dict(DISPLAY_NAME_OF_ASSET)  # asset -> vendor display name
+DIMENSION_COLUMNS: dict[str, str] = {f"{name}_score": name for name in DIMENSIONS}
+TIER_ORDER: tuple[str, ...] = TIERS
+TIER_COLOURS: dict[str, str] = {"Champion": "#1a9850", "Healthy": "#91cf60", "At Risk": "#fc8d59",
+                                "Critical": "#d73027", "No Data": "#bdbdbd"}
+EMPTY_STORE = "No months scored yet: run `health-pipeline demo`."
+
+
+@dataclass(frozen=True)
+class OptionalData:
+    """Data another part of the pipeline produces: an asset, or columns on the scores, and how to get it."""
+
+    label: str
+    asset: str | None
+    columns: tuple[str, ...]
+    produced_by: str
+
+    def missing_message(self) -> str:
+        """One sentence saying the data is absent and what produces it."""
+        return f"No {self.label} in the stored months yet: {self.produced_by}."
+
+
+ALERTS = OptionalData("alerts or tasks", "account_alerts", (),
+                      "they come from the `account_alerts` asset (materialise it with the monthly job)")
+BACKTEST = OptionalData("backtest", "score_backtest", (),
+                        "it comes from the `score_backtest` asset, once months have matured")
+DELIVERY_LOG = OptionalData("delivery log", "delivery_log", (),
+                            "it comes from the `delivery_log` asset written by the Salesforce delivery")
+ATTRIBUTION = OptionalData("attribution", None, ("top_movers",),
+                           "it comes from the `top_movers` column of `account_health_scores` (re-materialise the "
+                           "months with a pipeline version that attributes score changes)")
+OVERRIDES = OptionalData("overrides", None, ("computed_score", "override_reason", "override_expires"),
+                         "they come from the override columns of `account_health_scores` (a "
+                         "Health_Score_Override__c record in Salesforce, then a re-materialised month)")
+OWNER = OptionalData("account owners", None, ("owner",),
+                     "they come from an `owner` column on `account_health_scores` or on `account_alerts`")
+CHECKS = OptionalData("check results", None, (),
+                      "they are read from the Dagster instance's event log: point DAGSTER_HOME at the instance "
+                      "that ran the months")
+OPTIONAL_ASSETS: tuple[OptionalData, ...] = (ALERTS, BACKTEST, DELIVERY_LOG)
+# backtest measures charted over the months when the score_backtest asset stores them
+BACKTEST_MEASURES: tuple[str, ...] = ("auc", "top_decile_lift", "churn_rate")

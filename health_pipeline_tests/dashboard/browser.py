@@ -1,0 +1,131 @@
+"""Serve the dashboard with the installed `health-pipeline dashboard` command and look at its pages in headless
+Chromium (Debian's /usr/bin/chromium driven by playwright). `python -m health_pipeline_tests.dashboard.browser
+HOME OUT_DIR` writes a screenshot of every page of the instance in HOME to OUT_DIR (the README's pictures)."""
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+# url path -> the page's heading; the views' file names are Streamlit's url paths
+PAGE_HEADINGS = {"": "Portfolio", "movers": "Movers", "account": "Account", "evidence": "Evidence",
+                 "quality": "Data quality and delivery"}
+WIDTH, HEIGHT, MAX_HEIGHT = 1400, 1000, 4000
+# Streamlit marks its app element with the script's state: the page is complete when the run is over
+APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+ERROR_SELECTORS = ('[data-testid="stException"]', '[data-testid="stAlertContentError"]')
+
+
+def free_port() -> int:
+    """A TCP port free on loopback now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve_dashboard(home: Path, timeout: float = 120) -> Iterator[str]:
+    """Run `health-pipeline dashboard` on the instance in `home` until the app answers; yields its base URL."""
+    port = free_port()
+    env = {**os.environ, "DAGSTER_HOME": str(home)}
+    env.pop("HEALTH_PIPELINE_PROFILE", None)
+    command = [shutil.which("health-pipeline") or "health-pipeline", "dashboard", "--port", str(port)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as reply:
+                    if reply.status == 200:
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the dashboard did not start: {process.stdout.read() if process.stdout else ''}")
+                time.sleep(0.3)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        if process.stdout:
+            process.stdout.close()
+
+
+@dataclass(frozen=True)
+class PageView:
+    """What a browser saw on one page."""
+
+    headings: list[str]
+    errors: int
+    charts: int
+    screenshot: Path
+
+
+def look_at_pages(base: str, paths: dict[str, str], out_dir: Path) -> dict[str, PageView]:
+    """Open each url path (name -> path with query) in headless Chromium, wait for its heading, screenshot it."""
+    from playwright.sync_api import sync_playwright
+
+    seen = {}
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+        for name, path in paths.items():
+            page.goto(f"{base}/{path}")
+            page.locator("h1").first.wait_for(timeout=60_000)
+            page.locator(APP_IDLE).wait_for(timeout=60_000)
+            if page.locator('[data-testid="stPlotlyChart"]').count():
+                page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
+            # Streamlit scrolls inside its main element: grow the window to it so the picture holds the whole page
+            height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+            page.set_viewport_size({"width": WIDTH, "height": min(max(height, HEIGHT), MAX_HEIGHT)})
+            page.wait_for_timeout(1500)  # plotly and the data grid draw after their containers appear
+            shot = out_dir / f"dashboard-{name}.png"
+            page.screenshot(path=str(shot))
+            page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
+            seen[name] = PageView(page.locator("h1").all_inner_texts(),
+                                  sum(page.locator(selector).count() for selector in ERROR_SELECTORS),
+                                  page.locator(".js-plotly-plot").count(), shot)
+        browser.close()
+    return seen
+
+
+def page_switch_seconds(base: str, repeat: int) -> dict[str, float]:
+    """Median seconds from a click on a page's sidebar link until its heading shows and its script has finished."""
+    import statistics
+
+    from playwright.sync_api import sync_playwright
+
+    times: dict[str, list[float]] = {}
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+        page.goto(base)
+        page.locator(APP_IDLE).wait_for(timeout=120_000)
+        for _ in range(repeat):
+            for path, heading in [*list(PAGE_HEADINGS.items())[1:], ("", "Portfolio")]:
+                start = time.perf_counter()
+                page.locator(f'[data-testid="stSidebarNav"] a[href="{base}/{path}"]').click()
+                page.locator("h1", has_text=heading).first.wait_for(timeout=60_000)
+                page.locator(APP_IDLE).wait_for(timeout=60_000)
+                times.setdefault(heading, []).append(time.perf_counter() - start)
+        browser.close()
+    return {heading: statistics.median(values) for heading, values in times.items()}
+
+
+if __name__ == "__main__":
+    home_dir, output_dir = Path(sys.argv[1]).resolve(), Path(sys.argv[2]).resolve()
+    with serve_dashboard(home_dir) as url:
+        names = {"portfolio": "", **{path: path for path in PAGE_HEADINGS if path}}
+        for shown in look_at_pages(url, names, output_dir).values():
+            print(shown.screenshot, shown.headings, f"errors={shown.errors}")

@@ -1,0 +1,78 @@
+"""Fixtures of the dashboard tests: an instance holding three months the sandbox produced (scored once per session
+through the whole graph, as `health-pipeline demo` does), an empty instance, and a copy of the scored instance to
+which the assets and columns other parts of the pipeline add (alerts, backtest, delivery log, attribution,
+overrides) have been written and where one account has lost its score, so that the pages' lit-up state is shown
+on real scored months."""
+from __future__ import annotations
+
+import pickle
+import shutil
+from pathlib import Path
+from typing import Iterator
+
+import dagster as dg
+import pandas as pd
+import pytest
+
+from health_pipeline.dashboard.store import LocalAssetStore
+from health_pipeline.definitions import ASSETS
+from health_pipeline.deployment.profiles import resources_for_profile
+from health_pipeline.sandbox.runner import Sandbox
+from health_pipeline.scoring.catalogue import ID_COLUMN
+from health_pipeline_tests.graph.conftest import QUIET, set_profile_env
+
+MONTHS = ("2026-08", "2026-09", "2026-10")
+APP = Path(__file__).resolve().parents[2] / "health_pipeline" / "dashboard" / "app.py"
+
+
+@pytest.fixture(scope="session")
+def scored_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A DAGSTER_HOME whose instance holds 2026-08..2026-10, materialised over the default sandbox in dry run."""
+    home = tmp_path_factory.mktemp("dashboard_home")
+    with Sandbox() as sandbox, pytest.MonkeyPatch.context() as patch:
+        set_profile_env(patch, sandbox, home / "output")
+        with dg.DagsterInstance.local_temp(tempdir=str(home)) as instance:
+            for month in MONTHS:
+                result = dg.materialize(ASSETS, partition_key=month, instance=instance,
+                                        resources=resources_for_profile(), run_config=QUIET, raise_on_error=False)
+                assert result.success, f"{month} failed"
+    yield home
+
+
+@pytest.fixture
+def empty_home(tmp_path: Path) -> Path:
+    """A DAGSTER_HOME with nothing stored."""
+    home = tmp_path / "empty_home"
+    home.mkdir()
+    return home
+
+
+def _write(root: Path, asset: str, month: str | None, value: object) -> None:
+    """Store a value where the filesystem IO manager would."""
+    path = root / asset / month if month else root / asset
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps(value))
+
+
+@pytest.fixture(scope="session")
+def lit_home(scored_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The scored instance plus alerts, a backtest, a delivery log, attribution and an override on 2026-10."""
+    home = tmp_path_factory.mktemp("lit_home")
+    shutil.copytree(scored_home / "storage", home / "storage")
+    store = LocalAssetStore(home / "storage")
+    october = store.load("account_health_scores", "2026-10")
+    first = october[ID_COLUMN].iloc[0]
+    october["top_movers"] = ["payment_health -3.2, cap +1.0, dau +0.4"] + [""] * (len(october) - 1)
+    october["computed_score"] = october["health_score"]
+    october["override_reason"] = ["Renewal signed early"] + [None] * (len(october) - 1)
+    october["override_expires"] = ["2027-01-31"] + [None] * (len(october) - 1)
+    october.loc[october.index[-1], ["health_score", "tier"]] = [pd.NA, "No Data"]  # an account without a score
+    october["owner"] = ["Dana Whitfield", "Lee Okafor"] * (len(october) // 2) + ["Lee Okafor"] * (len(october) % 2)
+    _write(home / "storage", "account_health_scores", "2026-10", october)
+    _write(home / "storage", "account_alerts", "2026-10", pd.DataFrame(
+        {ID_COLUMN: [first], "severity": ["high"], "play": ["renewal_at_risk"], "owner": ["Dana Whitfield"]}))
+    _write(home / "storage", "score_backtest", None, pd.DataFrame(
+        {"period": ["2026-08", "2026-09"], "auc": [0.71, 0.74], "top_decile_lift": [2.4, 2.6]}))
+    _write(home / "storage", "delivery_log", "2026-10", pd.DataFrame(
+        {"records": [200], "created": [0], "updated": [12], "unchanged": [188], "failed": [0]}))
+    return home

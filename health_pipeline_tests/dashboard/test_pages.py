@@ -1,0 +1,126 @@
+"""Every page of the dashboard, run by Streamlit's AppTest on months the sandbox produced, on an empty store, on a
+store holding what other parts of the pipeline add (the pages light up), and on a damaged store (one sentence)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from health_pipeline.dashboard.names import ALERTS, ATTRIBUTION, BACKTEST, DELIVERY_LOG, EMPTY_STORE, OWNER
+from health_pipeline.dashboard.store import LocalAssetStore
+from health_pipeline.scoring.catalogue import ID_COLUMN
+from health_pipeline_tests.dashboard.conftest import APP, MONTHS
+
+PAGES = {"portfolio": "Portfolio", "movers": "Movers", "account": "Account", "evidence": "Evidence",
+         "quality": "Data quality and delivery"}
+
+
+def open_page(home: Path, monkeypatch: pytest.MonkeyPatch, page: str, **query: str) -> AppTest:
+    """Run the app on DAGSTER_HOME=home and switch to `page`; the run must not raise."""
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.delenv("HEALTH_PIPELINE_PROFILE", raising=False)
+    app = AppTest.from_file(str(APP), default_timeout=60)
+    app.query_params.update(query)
+    app.run()
+    if page != "portfolio":
+        app.switch_page(f"views/{page}.py").run()
+    assert not app.exception, [exception.value for exception in app.exception]
+    assert [title.value for title in app.title] == [PAGES[page]]
+    return app
+
+
+def texts(elements) -> str:
+    """Every value of some elements, joined (to search for a sentence)."""
+    return " ".join(str(element.value) for element in elements)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_the_sandbox_months_without_error(scored_home, monkeypatch, page):
+    app = open_page(scored_home, monkeypatch, page)
+    assert not app.error, texts(app.error)
+    assert EMPTY_STORE not in texts(app.info)
+
+
+def test_portfolio_shows_the_latest_month_and_charts_every_month(scored_home, monkeypatch):
+    app = open_page(scored_home, monkeypatch, "portfolio")
+    assert app.metric[0].label == f"Accounts scored, {MONTHS[-1]}"
+    assert app.metric[0].value == "200"
+    tier_mix = app.get("plotly_chart")[0].proto.spec
+    assert all(month in tier_mix for month in MONTHS)
+    assert OWNER.missing_message() in texts(app.info)  # no owner column on main yet: said, not raised
+
+
+def test_portfolio_filters_narrow_the_accounts(scored_home, monkeypatch):
+    app = open_page(scored_home, monkeypatch, "portfolio")
+    app.multiselect[2].select("Critical").run()
+    critical = int(app.metric[0].value)
+    assert 0 < critical < 200
+
+
+def test_account_page_follows_the_account_in_the_address(scored_home, monkeypatch):
+    store = LocalAssetStore(scored_home / "storage")
+    october = store.load("account_health_scores", MONTHS[-1]).set_index(ID_COLUMN)
+    account = october.index[5]
+    app = open_page(scored_home, monkeypatch, "account", account=account)
+    assert app.header[0].value == october.loc[account, "account_name"]
+    assert app.metric[1].value == october.loc[account, "tier"]
+    for data in (ATTRIBUTION, ALERTS):
+        assert data.missing_message() in texts(app.info)
+
+
+@pytest.mark.parametrize("page, data", [("evidence", BACKTEST), ("quality", DELIVERY_LOG), ("movers", ATTRIBUTION)])
+def test_a_page_whose_data_is_not_produced_yet_says_what_produces_it(scored_home, monkeypatch, page, data):
+    app = open_page(scored_home, monkeypatch, page)
+    assert data.missing_message() in texts(app.info)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_an_empty_store_says_how_to_score_months(empty_home, monkeypatch, page):
+    app = open_page(empty_home, monkeypatch, page)
+    assert texts(app.info) == EMPTY_STORE
+
+
+def test_the_pages_light_up_when_the_other_assets_and_columns_exist(lit_home, monkeypatch):
+    october = LocalAssetStore(lit_home / "storage").load("account_health_scores", MONTHS[-1])
+    account = october[ID_COLUMN].iloc[0]
+    page = open_page(lit_home, monkeypatch, "account", account=account)
+    assert "Override in force" in texts(page.info) and "Renewal signed early" in texts(page.info)
+    assert not any(data.missing_message() in texts(page.info) for data in (ATTRIBUTION, ALERTS))
+    assert len(page.get("plotly_chart")) == 3  # history, dimensions and the attribution waterfall
+    assert account in texts(page.dataframe)  # the alert row
+    evidence = open_page(lit_home, monkeypatch, "evidence")
+    assert not evidence.info and len(evidence.get("plotly_chart")) == 2  # AUC and lift over the months
+    quality = open_page(lit_home, monkeypatch, "quality")
+    assert DELIVERY_LOG.missing_message() not in texts(quality.info)
+    portfolio = open_page(lit_home, monkeypatch, "portfolio")
+    assert OWNER.missing_message() not in texts(portfolio.info)
+
+
+def test_a_damaged_stored_month_is_one_sentence_naming_it(scored_home, tmp_path, monkeypatch):
+    home = tmp_path / "damaged"
+    (home / "storage" / "account_health_scores").mkdir(parents=True)
+    (home / "storage" / "account_health_scores" / "2026-10").write_bytes(b"not a pickle")
+    app = open_page(home, monkeypatch, "portfolio")
+    assert "account_health_scores 2026-10" in texts(app.error)
+
+
+def test_quality_page_shows_each_months_check_verdicts_from_the_instance(scored_home, monkeypatch):
+    app = open_page(scored_home, monkeypatch, "quality")
+    verdicts = app.dataframe[0].value
+    assert list(verdicts["period"]) == list(MONTHS[::-1])
+    assert "scores_in_range (blocking)" in verdicts.columns and "coverage_floor" in verdicts.columns
+    assert set(verdicts.drop(columns="period").to_numpy().ravel()) == {"passed"}
+
+
+def test_a_filter_that_matches_nothing_says_so(scored_home, monkeypatch):
+    app = open_page(scored_home, monkeypatch, "portfolio")
+    app.multiselect[2].select("No Data").run()  # every sandbox account has a score
+    assert not app.exception and texts(app.info) == "No account matches these filters."
+
+
+def test_accounts_without_a_score_show_no_mean_rather_than_a_number(lit_home, monkeypatch):
+    app = open_page(lit_home, monkeypatch, "portfolio")
+    app.multiselect[2].select("No Data").run()
+    assert not app.exception
+    assert app.metric[0].value == "0" and app.metric[1].value == "no score"

@@ -1,0 +1,73 @@
+"""The numbers behind the charts: tiers counted per month with zeros, missing scores left out of means (never 0),
+filters, movers, the attribution text parsed exactly, an account's dimensions over time."""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from health_pipeline.dashboard import summaries
+
+ID = "salesforce_account_id"
+
+
+def scores() -> pd.DataFrame:
+    """Two months of three accounts; c has no score in September."""
+    return pd.DataFrame({
+        ID: ["a", "b", "c", "a", "b", "c"],
+        "account_name": ["A", "B", "C"] * 2,
+        "period": ["2026-09"] * 3 + ["2026-10"] * 3,
+        "segment": ["paid", "standard", "paid"] * 2,
+        "health_score": pd.array([80, 50, None, 70, 58, 91], dtype="Int64"),
+        "tier": ["Healthy", "Critical", "No Data", "At Risk", "Critical", "Champion"],
+        "coverage_pct": [100.0, 50.0, 0.0, 100.0, 60.0, 90.0],
+        "score_change": pd.array([None, None, None, -10, 8, None], dtype="Int64"),
+        "support_score": [90.0, None, None, 80.0, 40.0, 95.0],
+    })
+
+
+def test_tier_mix_counts_every_tier_in_every_month_with_zeros():
+    mix = summaries.tier_mix(scores()).set_index(["period", "tier"])["accounts"]
+    assert mix[("2026-09", "Healthy")] == 1 and mix[("2026-09", "Champion")] == 0
+    assert mix[("2026-10", "Champion")] == 1 and mix.groupby(level=0).sum().tolist() == [3, 3]
+
+
+def test_the_mean_score_leaves_a_missing_score_out_instead_of_counting_it_as_zero():
+    means = summaries.monthly_means(scores()).set_index("period")
+    assert means.loc["2026-09", "mean_score"] == 65.0 and means.loc["2026-09", "scored"] == 2
+    assert means.loc["2026-09", "accounts"] == 3
+
+
+def test_filters_keep_the_chosen_segments_and_tiers_and_an_empty_choice_keeps_all():
+    frame = summaries.with_owner(scores(), None)
+    assert len(summaries.filtered(frame, [], [], [])) == 6
+    assert set(summaries.filtered(frame, ["paid"], [], ["Champion", "Healthy"])[ID]) == {"a", "c"}
+
+
+def test_owners_come_from_the_alerts_when_the_scores_have_none():
+    alerts = pd.DataFrame({ID: ["a", "a"], "owner": ["Old", "New"]})
+    owners = summaries.with_owner(scores(), alerts).set_index([ID, "period"])["owner"]
+    assert owners[("a", "2026-10")] == "New"
+    assert pd.isna(owners[("b", "2026-10")])
+
+
+def test_movers_split_drops_and_rises_and_leave_out_accounts_without_a_change():
+    october = scores()[scores()["period"] == "2026-10"]
+    drops, rises = summaries.movers(october)
+    assert list(drops[ID]) == ["a"] and list(rises[ID]) == ["b"]
+
+
+def test_top_movers_text_parses_to_signed_points():
+    assert summaries.parse_movers("payment_health -3.2, cap +1.0, dau +0.4") == [
+        ("payment_health", -3.2), ("cap", 1.0), ("dau", 0.4)]
+    assert summaries.parse_movers("") == [] and summaries.parse_movers(None) == []
+    with pytest.raises(ValueError, match="'dau 0.4' is not `name"):
+        summaries.parse_movers("dau 0.4")
+
+
+def test_an_accounts_dimensions_over_time_keep_missing_as_missing():
+    history = summaries.account_history(scores(), "b")
+    dimensions = summaries.dimension_history(history)
+    support = dimensions[dimensions["dimension"] == "support"].set_index("period")["score"]
+    assert math.isnan(support["2026-09"]) and support["2026-10"] == 40.0
