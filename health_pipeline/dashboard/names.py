@@ -36,9 +36,9 @@ BACKTEST = OptionalData("backtest", "score_backtest", (),
                         "it comes from the `score_backtest` asset, once months have matured")
 DELIVERY_LOG = OptionalData("delivery log", "delivery_log", (),
                             "it comes from the `delivery_log` asset written by the Salesforce delivery")
-ATTRIBUTION = OptionalData("attribution", None, ("top_movers",),
-                           "it comes from the `top_movers` column of `account_health_scores` (re-materialise the "
-                           "months with a pipeline version that attributes score changes)")
+ATTRIBUTION = OptionalData("attribution", None, ("score_change_reasons",),
+                           "it comes from the `score_change_reasons` column of `account_health_scores` (re-materialise "
+                           "the months with a pipeline version that attributes score changes)")
 OVERRIDES = OptionalData("overrides", None, ("computed_score", "override_reason", "override_expires"),
                          "they come from the override columns of `account_health_scores` (a "
                          "Health_Score_Override__c record in Salesforce, then a re-materialised month)")

@@ -11,7 +11,7 @@ from health_pipeline.scoring.catalogue import ID_COLUMN
 from health_pipeline.scoring.frame import RISK_FACTOR_COLUMNS
 
 OWNER_COLUMN = OWNER.columns[0]
-# one attribution entry: `metric +1.5` / `cap -0.3` (the top_movers column joins them with ", ")
+# one attribution entry: `metric +1.5` / `cap -0.3` (the score_change_reasons column joins them with ", ")
 MOVER = re.compile(r"^\s*(?P<name>\S+)\s+(?P<points>[+-]\d+(?:\.\d+)?)\s*$")
 
 
@@ -74,7 +74,7 @@ def parse_movers(text: object) -> list[tuple[str, float]]:
     for entry in text.split(","):
         match = MOVER.match(entry)
         if match is None:
-            raise ValueError(f"top_movers entry {entry.strip()!r} is not `name +x.y`")
+            raise ValueError(f"score_change_reasons entry {entry.strip()!r} is not `name +x.y`")
         parsed.append((match["name"], float(match["points"])))
     return parsed
 

@@ -62,7 +62,7 @@ def lit_home(scored_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     store = LocalAssetStore(home / "storage")
     october = store.load("account_health_scores", "2026-10")
     first = october[ID_COLUMN].iloc[0]
-    october["top_movers"] = ["payment_health -3.2, cap +1.0, dau +0.4"] + [""] * (len(october) - 1)
+    october["score_change_reasons"] = ["payment_health -3.2, cap +1.0, dau +0.4"] + [""] * (len(october) - 1)
     october["computed_score"] = october["health_score"]
     october["override_reason"] = ["Renewal signed early"] + [None] * (len(october) - 1)
     october["override_expires"] = ["2027-01-31"] + [None] * (len(october) - 1)
