@@ -6,11 +6,12 @@ from pathlib import Path
 import dagster as dg
 import pandas as pd
 
-from health_pipeline.assets.scoring import BLOCKING, WARNING
+from health_pipeline.assets.score_check_specs import BLOCKING_CHECKS, TREND_CHECK, WARNING_CHECKS
 from health_pipeline.dashboard.names import SCORES_ASSET
 
 PARTITION_TAG = "dagster/partition"
 HISTORY_PER_CHECK = 500  # evaluations read per check: two years of months re-run several times each
+BLOCKING, WARNING = tuple(BLOCKING_CHECKS), (*WARNING_CHECKS, TREND_CHECK)
 COLUMNS = ["period", "check", "blocking", "passed", "description", "run_id"]
 
 

@@ -1,6 +1,7 @@
 """Loads every stored month the dashboard shows into frames: scores, source coverage and the optional assets."""
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,12 +57,21 @@ def _source_row(store: AssetStore, asset: str, month: str) -> dict[str, Any]:
             "accounts_with_data_pct": with_data, "accounts": len(frame)}
 
 
+def concat_months(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The months' frames one under another."""
+    with warnings.catch_warnings():
+        # a column empty in one month (no override, no alert yet) is all-NA there; pandas warns that it will stop
+        # ignoring such columns when it chooses the dtype: the months' values are kept either way
+        warnings.filterwarnings("ignore", message="The behavior of DataFrame concatenation with empty or all-NA",
+                                category=FutureWarning)
+        return pd.concat(frames, ignore_index=True)
+
+
 def _optional(store: AssetStore, asset: str) -> pd.DataFrame | None:
     """Every stored month of an optional asset (or its one unpartitioned value), None when it is absent."""
     months = store.months(asset)
     if months:
-        return pd.concat([_frame(store.load(asset, month), asset, month).assign(period=month) for month in months],
-                         ignore_index=True)
+        return concat_months([_frame(store.load(asset, month), asset, month).assign(period=month) for month in months])
     if store.has(asset):
         return _frame(store.load(asset), asset, None)
     return None
@@ -71,7 +81,7 @@ def load_stored_months(store: AssetStore) -> StoredMonths:
     """Read every scored month, each source's coverage per month and whichever optional assets exist."""
     months = store.months(SCORES_ASSET)
     frames = [_month_scores(store, month) for month in months]
-    scores = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=[*REQUIRED_SCORE_COLUMNS, "period"])
+    scores = concat_months(frames) if frames else pd.DataFrame(columns=[*REQUIRED_SCORE_COLUMNS, "period"])
     source_rows = [_source_row(store, asset, month) for asset in SOURCE_ASSETS for month in store.months(asset)]
     sources = pd.DataFrame(source_rows, columns=["period", "source", "configured", "accounts_with_data_pct", "accounts"])
     optional = {}
