@@ -12,6 +12,7 @@ import pandas as pd
 from health_pipeline.commands.materialise import QUIET
 from health_pipeline.definitions import ASSETS, EVIDENCE_ASSETS
 from health_pipeline.deployment.profiles import resources_for_profile
+from health_pipeline.sources.registry import BY_KEY
 
 SCORES = dg.AssetKey("account_health_scores")
 # the backtest loads every partition and skips, with a warning each, the months never scored: not news here
@@ -22,7 +23,8 @@ SCORING_GROUPS = ("sources", "scoring")
 @contextlib.contextmanager
 def sources_available() -> Iterator[None]:
     """The sandbox emulators (over the shipped 200 accounts) unless Salesforce or another profile is configured."""
-    if os.environ.get("SF_USERNAME") or os.environ.get("HEALTH_PIPELINE_PROFILE", "sandbox") != "sandbox":
+    salesforce_login = any(os.environ.get(key) for key in BY_KEY["salesforce"].secret_keys)
+    if salesforce_login or os.environ.get("HEALTH_PIPELINE_PROFILE", "sandbox") != "sandbox":
         yield
         return
     from health_pipeline.sandbox.runner import Sandbox
