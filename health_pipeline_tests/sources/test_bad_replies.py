@@ -38,7 +38,7 @@ def test_looping_cursor_fails_after_two_pages(mini_sandbox, mini_config_dir, sou
 @pytest.mark.parametrize("source, expected", [
     ("intercom", "Intercom: POST /conversations/search failed: POST /conversations/search was still sending"),
     ("jira", "Jira: POST /rest/api/3/search/jql failed: POST /rest/api/3/search/jql was still sending"),
-    ("salesforce", "Salesforce: GET query (Account) failed: GET /services/data/v59.0/query/ was still sending"),
+    ("salesforce", "Salesforce: GET query (Account) failed: GET /services/data/v65.0/query/ was still sending"),
     ("looker", "Looker: POST /api/4.0/queries/run/json (user_sessions) failed: POST /api/4.0/queries/run/json "
                "was still sending"),
 ])
