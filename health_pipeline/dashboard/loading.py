@@ -9,7 +9,7 @@ import streamlit as st
 
 from health_pipeline.dashboard.history import StoredMonths, load_stored_months
 from health_pipeline.dashboard.names import EMPTY_STORE
-from health_pipeline.dashboard.store import StoreError, instance_home, store_from_environ
+from health_pipeline.dashboard.store import StoreError, delivery_log_from_environ, instance_home, store_from_environ
 from health_pipeline.deployment.errors import ProfileError
 
 CACHE_SECONDS = 300  # a month is scored once a month: five minutes old is fresh enough, and Reload clears it
@@ -32,6 +32,18 @@ def cached_check_results(home: str) -> pd.DataFrame | None:
 def check_results_here() -> pd.DataFrame | None:
     """The check results of the instance the environment names (DAGSTER_HOME, else ./.dagster_home)."""
     return cached_check_results(str(instance_home(os.environ).resolve()))
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def cached_delivery_log(location: str) -> pd.DataFrame:
+    """The delivery log's rows (`location` is the cache key; the log's place comes from the environment)."""
+    return delivery_log_from_environ()
+
+
+def delivery_log_here() -> pd.DataFrame | None:
+    """The delivery log, or None while no live delivery has been logged."""
+    log = cached_delivery_log(os.environ.get("HEALTH_PIPELINE_OUTPUT_DIR", "") + os.environ.get("DAGSTER_HOME", ""))
+    return None if log.empty else log
 
 
 def shown_location(location: str) -> str:

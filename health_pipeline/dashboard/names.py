@@ -34,8 +34,9 @@ ALERTS = OptionalData("alerts or tasks", "account_alerts", (),
                       "they come from the `account_alerts` asset (materialise it with the monthly job)")
 BACKTEST = OptionalData("backtest", "score_backtest", (),
                         "it comes from the `score_backtest` asset, once months have matured")
-DELIVERY_LOG = OptionalData("delivery log", "delivery_log", (),
-                            "it comes from the `delivery_log` asset written by the Salesforce delivery")
+DELIVERY_LOG = OptionalData("delivery log", None, (),
+                            "every live delivery of `salesforce_health_scores` appends a row to it (Parquet under "
+                            "`delivery_log/` in the output folder, or the bucket in production; dry runs are not logged)")
 ATTRIBUTION = OptionalData("attribution", None, ("score_change_reasons",),
                            "it comes from the `score_change_reasons` column of `account_health_scores` (re-materialise "
                            "the months with a pipeline version that attributes score changes)")
@@ -47,6 +48,6 @@ OWNER = OptionalData("account owners", None, ("owner",),
 CHECKS = OptionalData("check results", None, (),
                       "they are read from the Dagster instance's event log: point DAGSTER_HOME at the instance "
                       "that ran the months")
-OPTIONAL_ASSETS: tuple[OptionalData, ...] = (ALERTS, BACKTEST, DELIVERY_LOG)
+OPTIONAL_ASSETS: tuple[OptionalData, ...] = (ALERTS, BACKTEST)
 # backtest measures charted over the months when the score_backtest asset stores them
 BACKTEST_MEASURES: tuple[str, ...] = ("auc", "top_decile_lift", "churn_rate")

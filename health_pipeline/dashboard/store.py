@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Protocol
 
+import pandas as pd
 import yaml
 
 MONTH_KEY = re.compile(r"^\d{4}-\d{2}$")
@@ -139,6 +140,24 @@ def store_from_environ(environ: Mapping[str, str] | None = None) -> AssetStore:
         settings = ProductionSettings.from_environ(env)
         return S3AssetStore(s3_resource(settings).get_client(), settings.bucket, settings.prefix)
     return LocalAssetStore(local_storage_dir(instance_home(env)))
+
+
+def delivery_log_from_environ(environ: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The delivery log's rows: in the production bucket beside the BI export, else under the output folder."""
+    env = os.environ if environ is None else environ
+    from health_pipeline.delivery.delivery_log import read_log
+    from health_pipeline.delivery.parquet_export import ParquetExportResource
+    from health_pipeline.deployment.profiles import profile_name
+
+    if profile_name(env) == "production":
+        from health_pipeline.deployment.production_settings import ProductionSettings
+
+        settings = ProductionSettings.from_environ(env)
+        return read_log(ParquetExportResource(s3_bucket=settings.bucket, s3_prefix=settings.export_prefix,
+                                              endpoint_url=settings.endpoint_url))
+    from health_pipeline.deployment.shared import output_dir
+
+    return read_log(ParquetExportResource(local_dir=output_dir(env)))
 
 
 def instance_home(environ: Mapping[str, str]) -> Path:

@@ -16,6 +16,8 @@ import pytest
 
 from health_pipeline.dashboard.store import LocalAssetStore
 from health_pipeline.definitions import ASSETS
+from health_pipeline.delivery.delivery_log import DeliveryLogRow, append_row
+from health_pipeline.delivery.parquet_export import ParquetExportResource
 from health_pipeline.deployment.profiles import resources_for_profile
 from health_pipeline.sandbox.runner import Sandbox
 from health_pipeline.scoring.catalogue import ID_COLUMN
@@ -73,6 +75,7 @@ def lit_home(scored_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
         {ID_COLUMN: [first], "severity": ["high"], "play": ["renewal_at_risk"], "owner": ["Dana Whitfield"]}))
     _write(home / "storage", "score_backtest", None, pd.DataFrame(
         {"period": ["2026-08", "2026-09"], "auc": [0.71, 0.74], "top_decile_lift": [2.4, 2.6]}))
-    _write(home / "storage", "delivery_log", "2026-10", pd.DataFrame(
-        {"records": [200], "created": [0], "updated": [12], "unchanged": [188], "failed": [0]}))
+    append_row(DeliveryLogRow("2026-10", "run-1", "2026-11-02T06:00:00Z", "2026-11-02T06:00:09Z", created=0,
+                              updated=12, unchanged=188, conflicts=0, failed=0, calls=4, method="collections"),
+               ParquetExportResource(local_dir=str(home / "output")))
     return home

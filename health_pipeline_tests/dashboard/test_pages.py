@@ -19,6 +19,7 @@ PAGES = {"portfolio": "Portfolio", "movers": "Movers", "account": "Account", "ev
 def open_page(home: Path, monkeypatch: pytest.MonkeyPatch, page: str, **query: str) -> AppTest:
     """Run the app on DAGSTER_HOME=home and switch to `page`; the run must not raise."""
     monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.setenv("HEALTH_PIPELINE_OUTPUT_DIR", str(home / "output"))  # where the delivery log would be
     monkeypatch.delenv("HEALTH_PIPELINE_PROFILE", raising=False)
     app = AppTest.from_file(str(APP), default_timeout=60)
     app.query_params.update(query)

@@ -3,7 +3,7 @@ the delivery log."""
 import streamlit as st
 
 from health_pipeline.dashboard import charts, summaries
-from health_pipeline.dashboard.loading import check_results_here, stored_months_or_stop
+from health_pipeline.dashboard.loading import check_results_here, delivery_log_here, stored_months_or_stop
 from health_pipeline.dashboard.names import CHECKS, DELIVERY_LOG
 
 st.title("Data quality and delivery")
@@ -31,7 +31,7 @@ else:
     st.dataframe(summaries.check_matrix(results), hide_index=True)
 
 st.subheader("Delivery log")
-log = stored.optional.get(DELIVERY_LOG.asset)
+log = delivery_log_here()
 if log is None:
     st.info(DELIVERY_LOG.missing_message())
 else:
