@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -45,8 +44,9 @@ def run(args: argparse.Namespace) -> int:
             print(str(error), file=sys.stderr)
             return 1
     print(f"Dashboard over {store.location} (read-only, {len(months)} months scored): "
-          f"open http://localhost:{args.port}  (Ctrl-C stops it)")
-    try:
-        return subprocess.call(streamlit_command(args.port, args.address))
-    except KeyboardInterrupt:
-        return 0
+          f"open http://localhost:{args.port}  (Ctrl-C stops it)", flush=True)
+    command = streamlit_command(args.port, args.address)
+    # Streamlit replaces this process, so a stop signal (Ctrl-C, SIGTERM) reaches the server itself and never
+    # leaves it running behind an exited command
+    os.execv(command[0], command)
+    return 0  # not reached: execv does not return
