@@ -5,14 +5,14 @@ from typing import Any
 
 import numpy as np
 
-from health_pipeline.sandbox.world.columns import Column, categorical_from_values, numeric_from_values
+from health_pipeline.sandbox.world.columns import Column, ColumnCache, categorical_from_values, numeric_from_values
 
 
 def _int_or_none(value: Any) -> int | None:
     return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-class RecordConversationTable:
+class RecordConversationTable(ColumnCache):
     """Conversation objects sorted by (created_at, id), searchable through columns built on first use."""
 
     key = "fixture"
@@ -23,7 +23,7 @@ class RecordConversationTable:
             return conv["created_at"], len(cid), cid  # numeric ids of equal length sort like numbers
         self._records = sorted(conversations, key=order)
         self.created_at = np.array([c["created_at"] for c in self._records], dtype=np.int64)
-        self._columns: dict[str, Column] = {}
+        super().__init__()
         self._by_id = {str(c["id"]): c for c in self._records}
 
     def __len__(self) -> int:
@@ -32,15 +32,6 @@ class RecordConversationTable:
     def get(self, conversation_id: str) -> dict | None:
         """A conversation by id."""
         return self._by_id.get(str(conversation_id))
-
-    def column(self, field: str) -> Column | None:
-        """The searchable column for an Intercom search field."""
-        if field not in self._columns:
-            built = self._build(field)
-            if built is None:
-                return None
-            self._columns[field] = built
-        return self._columns[field]
 
     def _build(self, field: str) -> Column | None:
         recs = self._records

@@ -9,6 +9,7 @@ import numpy as np
 
 from health_pipeline.sandbox.world.columns import (
     Column,
+    ColumnCache,
     Numeric,
     categorical_from_values,
     multi_from_lists,
@@ -46,7 +47,7 @@ def _option(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-class RecordIssueTable:
+class RecordIssueTable(ColumnCache):
     """Issue objects in file order, searchable through columns built on first use."""
 
     key = "fixture"
@@ -54,19 +55,10 @@ class RecordIssueTable:
     def __init__(self, issues: list[dict]) -> None:
         self._issues = issues
         self._fields = [issue.get("fields") or {} for issue in issues]
-        self._columns: dict[str, Column] = {}
+        super().__init__()
 
     def __len__(self) -> int:
         return len(self._issues)
-
-    def column(self, field: str) -> Column | None:
-        """The column for a canonical JQL field (None when no issue has it)."""
-        if field not in self._columns:
-            built = self._build(field)
-            if built is None:
-                return None
-            self._columns[field] = built
-        return self._columns[field]
 
     def _build(self, field: str) -> Column | None:
         fs = self._fields

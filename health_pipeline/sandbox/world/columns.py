@@ -127,3 +127,23 @@ def numeric_from_values(values: Sequence[float | None], dtype: type = np.int64) 
     present = np.array([v is not None for v in values], dtype=bool)
     filled = np.array([v if v is not None else 0 for v in values], dtype=dtype)
     return Numeric(filled, None if present.all() else present)
+
+
+class ColumnCache:
+    """Searchable columns of a record table, each built on first use by the table's `_build(field)`."""
+
+    def __init__(self) -> None:
+        self._columns: dict[str, Column] = {}
+
+    def _build(self, field: str) -> Column | None:
+        raise NotImplementedError
+
+    def column(self, field: str) -> Column | None:
+        """The column for a search field (None when no record has it), built once."""
+        if field not in self._columns:
+            built = self._build(field)
+            if built is None:
+                return None
+            self._columns[field] = built
+        return self._columns[field]
+

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
@@ -59,3 +59,14 @@ def with_stats(result: SourceResult, stats: CallStats, pages: dict[str, int], wa
     result.pages = pages
     result.seconds = watch.seconds()
     return result
+
+
+def folded_month(pages: Iterable[Any], accumulator: Any, keys: Sequence[tuple[str, Any]], metrics: Sequence[str],
+                 defaults: Mapping[str, Any], period: Period) -> tuple[SourceResult, dict]:
+    """Fold every page into the pure accumulator; the month's frame as a configured result, and the per-key metrics."""
+    for page in pages:
+        accumulator.add_page(page)
+    per_key = accumulator.result()
+    frame = metrics_frame(keys, per_key, metrics, defaults)
+    return SourceResult(frame=frame, period=period, configured=True), per_key
+

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from health_pipeline.sources.common.frame import metrics_frame, unmapped_keys
+from health_pipeline.sources.common.frame import unmapped_keys
 from health_pipeline.sources.common.http import LogFunction
 from health_pipeline.sources.common.period import Period
-from health_pipeline.sources.common.result import SourceResult, Stopwatch, not_configured, with_stats
+from health_pipeline.sources.common.result import SourceResult, Stopwatch, folded_month, not_configured, with_stats
 from health_pipeline.sources.intercom import metrics as pure
 from health_pipeline.sources.intercom.resource import IntercomResource
 
@@ -19,11 +19,8 @@ def extract_intercom(resource: IntercomResource, period: Period, keys: Sequence[
     watch = Stopwatch()
     client = resource.open_client(log)
     accumulator = pure.IntercomAccumulator(period)
-    for page in client.iter_month_pages(period):
-        accumulator.add_page(page)
-    per_company = accumulator.result()
-    frame = metrics_frame(keys, per_company, pure.METRICS, pure.DEFAULTS)
-    result = SourceResult(frame=frame, period=period, configured=True)
+    result, per_company = folded_month(client.iter_month_pages(period), accumulator, keys, pure.METRICS,
+                                       pure.DEFAULTS, period)
     result.facts = {
         "conversations": accumulator.conversations_seen,
         "conversations_without_company": accumulator.without_company,

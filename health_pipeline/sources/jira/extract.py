@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from health_pipeline.sources.common.frame import metrics_frame, unmapped_keys
+from health_pipeline.sources.common.frame import unmapped_keys
 from health_pipeline.sources.common.http import LogFunction
 from health_pipeline.sources.common.period import Period
-from health_pipeline.sources.common.result import SourceResult, Stopwatch, not_configured, with_stats
+from health_pipeline.sources.common.result import SourceResult, Stopwatch, folded_month, not_configured, with_stats
 from health_pipeline.sources.jira import metrics as pure
 from health_pipeline.sources.jira.resource import JiraResource
 
@@ -20,11 +20,8 @@ def extract_jira(resource: JiraResource, period: Period, keys: Sequence[tuple[st
     client = resource.open_client(log)
     link = resource.link()
     accumulator = pure.JiraBugAccumulator(link, period)
-    for page in client.iter_bug_pages(resource.project_keys(), period, link):
-        accumulator.add_page(page)
-    per_key = accumulator.result()
-    frame = metrics_frame(keys, per_key, pure.METRICS, pure.DEFAULTS)
-    result = SourceResult(frame=frame, period=period, configured=True)
+    result, per_key = folded_month(client.iter_bug_pages(resource.project_keys(), period, link), accumulator, keys,
+                                   pure.METRICS, pure.DEFAULTS, period)
     result.facts = {
         "issues": accumulator.issues_seen,
         "issues_without_account": accumulator.unlinked,
