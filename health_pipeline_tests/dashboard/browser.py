@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -14,6 +13,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
+
+from benchmarks import dagster_dev
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -27,17 +28,10 @@ APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 ERROR_SELECTORS = ('[data-testid="stException"]', '[data-testid="stAlertContentError"]')
 
 
-def free_port() -> int:
-    """A TCP port free on loopback now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextlib.contextmanager
 def serve_dashboard(home: Path, timeout: float = 120) -> Iterator[str]:
     """Run `health-pipeline dashboard` on the instance in `home` until the app answers; yields its base URL."""
-    port = free_port()
+    port = dagster_dev.free_port()
     env = {**os.environ, "DAGSTER_HOME": str(home)}
     env.pop("HEALTH_PIPELINE_PROFILE", None)
     command = [shutil.which("health-pipeline") or "health-pipeline", "dashboard", "--port", str(port)]

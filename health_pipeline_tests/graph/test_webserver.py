@@ -12,16 +12,16 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Iterator
 
 import pytest
 import requests
 
+from benchmarks import dagster_dev
 from health_pipeline.automation.job import MONTHLY_JOB_NAME
 from health_pipeline.sandbox.runner import Sandbox
 from health_pipeline_tests.graph.conftest import PARTITION, PERIOD, PROFILE_VARIABLES, REPO_ROOT, read_csv
@@ -58,37 +58,11 @@ RUN = """query ($runId: ID!) { runOrError(runId: $runId) { __typename ... on Run
   stepStats { stepKey status } } } }"""
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @dataclass
-class Webserver:
-    """A running dagster-webserver and where its runs write."""
+class Webserver(dagster_dev.DagsterDev):
+    """A running dagster-webserver (the benchmark's server handle) and where its runs write."""
 
-    process: subprocess.Popen
-    port: int
     output_dir: Path
-    log_file: Path
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def log(self) -> str:
-        """The end of the server's output, for failure messages."""
-        return self.log_file.read_text(encoding="utf-8", errors="replace")[-4000:]
-
-    def graphql(self, query: str, variables: dict[str, Any] | None = None) -> dict:
-        """One GraphQL request over plain HTTP; the `data` of the reply."""
-        reply = requests.post(f"{self.url}/graphql", json={"query": query, "variables": variables or {}}, timeout=30)
-        reply.raise_for_status()
-        body = reply.json()
-        assert "errors" not in body, body["errors"]
-        return body["data"]
 
 
 def wait_until_serving(server: Webserver) -> None:
@@ -135,12 +109,12 @@ def webserver(graph_sandbox: Sandbox, tmp_path_factory: pytest.TempPathFactory) 
     (home / "dagster.yaml").write_text(DAGSTER_YAML, encoding="utf-8")
     env = {name: value for name, value in os.environ.items() if name not in PROFILE_VARIABLES}
     env.update(graph_sandbox.env(), DAGSTER_HOME=str(home), HEALTH_PIPELINE_OUTPUT_DIR=str(output_dir))
-    port = free_port()
+    port = dagster_dev.free_port()
     with log_file.open("wb") as log:
         process = subprocess.Popen([executable, "-w", "workspace.yaml", "-h", "127.0.0.1", "-p", str(port)],
                                    cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)
-    server = Webserver(process, port, output_dir, log_file)
+    server = Webserver(process, port, log_file, output_dir)
     try:
         wait_until_serving(server)
         yield server
