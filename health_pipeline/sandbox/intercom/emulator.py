@@ -1,10 +1,24 @@
-"""The Intercom REST emulator: conversation search with cursors, single conversations and companies."""
+"""The Intercom REST emulator: conversation and contact search with cursors, single conversations and companies."""
 from __future__ import annotations
 
 import itertools
 import math
 
-from health_pipeline.sandbox.intercom.search import DEFAULT_PER_PAGE, MAX_PER_PAGE, SearchEngine, SearchError, validate
+from health_pipeline.sandbox.intercom.contacts import (
+    CONTACT_DEFAULT_PER_PAGE,
+    CONTACT_MAX_PER_PAGE,
+    ContactPage,
+    search_contacts,
+    validate_contact_query,
+)
+from health_pipeline.sandbox.intercom.search import (
+    DEFAULT_PER_PAGE,
+    MAX_PER_PAGE,
+    Page,
+    SearchEngine,
+    SearchError,
+    validate,
+)
 from health_pipeline.sandbox.server.emulator import Emulator, Request, Response, json_response
 from health_pipeline.sandbox.server.faults import RateDecision
 from health_pipeline.sandbox.server.reply_faults import LOOP_CURSOR
@@ -15,18 +29,24 @@ COMPANY_ON_CONVERSATION = "2.15"  # first version whose conversations carry a `c
 
 
 class IntercomEmulator(Emulator):
-    """Speaks Intercom's REST API (versions 2.11-2.15) over the given data."""
+    """Speaks Intercom's REST API (versions 2.11-2.15) over the given data.
+
+    `strict_search` (the default) refuses, as Intercom does, conversation-search fields and operators outside the
+    2.15 searchable-field table; off, it also accepts `company.id` and the sandbox's older, looser operator set.
+    """
 
     name = "intercom"
 
-    def __init__(self, data: SandboxData, token: str, api_version: str = "2.15") -> None:
+    def __init__(self, data: SandboxData, token: str, api_version: str = "2.15", strict_search: bool = True) -> None:
         super().__init__()
         if api_version not in SUPPORTED_VERSIONS:
             raise ValueError(f"api_version must be one of {', '.join(SUPPORTED_VERSIONS)}, got {api_version!r}")
         self.data, self.token, self.api_version = data, token, api_version
+        self.strict_search = strict_search
         self.engine = SearchEngine(data)
         self._request_ids = itertools.count(1)
         self.router.add("POST", r"/conversations/search", self._search, "POST /conversations/search")
+        self.router.add("POST", r"/contacts/search", self._search_contacts, "POST /contacts/search")
         self.router.add("GET", r"/conversations/(?P<id>[^/]+)", self._conversation, "GET /conversations/{id}")
         self.router.add("GET", r"/companies/(?P<id>[^/]+)", self._company, "GET /companies/{id}")
 
@@ -87,7 +107,8 @@ class IntercomEmulator(Emulator):
             return conversation
         return {key: value for key, value in conversation.items() if key != "company"}
 
-    def _search(self, request: Request) -> Response:
+    def _search_body(self, request: Request, default: int, maximum: int) -> tuple[dict, int, object] | Response:
+        """(query, per_page, cursor) of a search request, or the 400 Intercom answers a malformed one with."""
         try:
             body = request.json()
         except ValueError:
@@ -97,24 +118,48 @@ class IntercomEmulator(Emulator):
         pagination = body.get("pagination") or {}
         if not isinstance(pagination, dict):
             return self.error(400, "parameter_invalid", "pagination must be an object")
-        per_page = pagination.get("per_page", DEFAULT_PER_PAGE)
+        per_page = pagination.get("per_page", default)
         if isinstance(per_page, bool) or not isinstance(per_page, int) or per_page < 1:
             return self.error(400, "parameter_invalid", "per_page must be a positive integer")
-        if per_page > MAX_PER_PAGE:
-            return self.error(400, "per_page_invalid", f"per_page is over the max of {MAX_PER_PAGE}")
-        cursor = pagination.get("starting_after")
-        try:
-            validate(body["query"])
-            page = self.engine.search(body["query"], per_page, cursor)
-        except SearchError as problem:
-            return self.error(400, problem.code, str(problem))
-        version = self._version(request)
+        if per_page > maximum:
+            return self.error(400, "per_page_invalid", f"per_page is over the max of {maximum}")
+        return body["query"], per_page, pagination.get("starting_after")
+
+    @staticmethod
+    def _pages(page: Page | ContactPage, per_page: int) -> dict:
+        """The reply's `pages` object; `next` only when another page follows."""
         pages: dict = {"type": "pages", "page": page.page, "per_page": per_page, "total_pages": page.total_pages}
         if page.next_cursor is not None:
             pages["next"] = {"per_page": per_page, "starting_after": page.next_cursor}
+        return pages
+
+    def _search_contacts(self, request: Request) -> Response:
+        parsed = self._search_body(request, CONTACT_DEFAULT_PER_PAGE, CONTACT_MAX_PER_PAGE)
+        if isinstance(parsed, Response):
+            return parsed
+        query, per_page, cursor = parsed
+        try:
+            validate_contact_query(query)
+            page = search_contacts(self.data, query, per_page, cursor)
+        except SearchError as problem:
+            return self.error(400, problem.code, str(problem))
+        return json_response(200, {"type": "list", "data": page.contacts, "total_count": page.total_count,
+                                   "pages": self._pages(page, per_page)})
+
+    def _search(self, request: Request) -> Response:
+        parsed = self._search_body(request, DEFAULT_PER_PAGE, MAX_PER_PAGE)
+        if isinstance(parsed, Response):
+            return parsed
+        query, per_page, cursor = parsed
+        try:
+            validate(query, strict=self.strict_search)
+            page = self.engine.search(query, per_page, cursor)
+        except SearchError as problem:
+            return self.error(400, problem.code, str(problem))
+        version = self._version(request)
         return json_response(200, {"type": "conversation.list",
                                    "conversations": [self._shape(c, version) for c in page.conversations],
-                                   "total_count": page.total_count, "pages": pages})
+                                   "total_count": page.total_count, "pages": self._pages(page, per_page)})
 
     def _conversation(self, request: Request) -> Response:
         found = self.data.intercom_conversation(request.params["id"])

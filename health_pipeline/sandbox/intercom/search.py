@@ -8,10 +8,11 @@ import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from health_pipeline.sandbox.intercom.fields import CONVERSATION_OPERATORS, DATE, INTEGER, conversation_field_type
 from health_pipeline.sandbox.world.columns import Categorical, Numeric
 from health_pipeline.sandbox.world.data import ConversationTable, SandboxData
 
@@ -19,7 +20,7 @@ MAX_PER_PAGE, DEFAULT_PER_PAGE = 150, 20
 MAX_NESTING, MAX_FILTERS = 2, 15
 DATE_FIELDS = frozenset({"created_at", "updated_at"})
 NUMBER_FIELDS = DATE_FIELDS | {"conversation_rating.score"}
-STRING_FIELDS = frozenset({"id", "state", "priority", "company.id"})
+STRING_FIELDS = frozenset({"id", "state", "priority", "company.id"})  # company.id: lenient mode only
 KNOWN_OPERATORS = frozenset({"=", "!=", "IN", "NIN", "<", ">", "~", "!~", "^", "$"})
 
 
@@ -31,8 +32,9 @@ class SearchError(ValueError):
         self.code = code
 
 
-def validate(node: Any, depth: int = 0) -> None:
-    """Raise SearchError when a query is not one Intercom accepts (or the sandbox supports)."""
+def validate_tree(node: Any, check_filter: Callable[[Any, Any, Any], None], depth: int = 0) -> None:
+    """Raise SearchError unless `node` is a query tree Intercom accepts (nesting, group sizes), each single
+    filter passing `check_filter(field, operator, value)`."""
     if not isinstance(node, dict):
         raise SearchError("parameter_invalid", "query must be an object")
     if "field" not in node:
@@ -46,21 +48,55 @@ def validate(node: Any, depth: int = 0) -> None:
         if len(value) > MAX_FILTERS:
             raise SearchError("parameter_invalid", f"at most {MAX_FILTERS} filters are allowed per {operator} group")
         for child in value:
-            validate(child, depth + 1)
+            validate_tree(child, check_filter, depth + 1)
         return
-    field, operator, value = node.get("field"), node.get("operator"), node.get("value")
-    if field not in NUMBER_FIELDS | STRING_FIELDS:
-        raise SearchError("parameter_invalid", f"field {field!r} is not a searchable conversation field")
+    check_filter(node.get("field"), node.get("operator"), node.get("value"))
+
+
+def check_in_table(field: Any, operator: Any, value: Any, field_type: Callable[[str], str | None],
+                   operators: Callable[[str, str], frozenset[str]], model: str) -> str:
+    """The field's type when the 2.15 searchable-field table of `model` accepts the filter; else SearchError."""
+    kind = field_type(field) if isinstance(field, str) else None
+    if kind is None:
+        raise SearchError("parameter_invalid", f"{field!r} is not a searchable {model} field")
     if operator not in KNOWN_OPERATORS:
         raise SearchError("parameter_invalid", f"operator {operator!r} is not a valid operator")
-    allowed = {"=", "!=", "<", ">"} if field in NUMBER_FIELDS else {"=", "!=", "IN", "NIN"}
-    if operator not in allowed:
-        raise SearchError("parameter_invalid", f"operator {operator} is not supported for field {field}")
+    if operator not in operators(field, kind):
+        raise SearchError("parameter_invalid", f"operator {operator} is not supported for {kind} field {field}")
     if operator in ("IN", "NIN"):
         if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
             raise SearchError("parameter_invalid", f"{operator} needs a list of values for field {field}")
-    elif field in NUMBER_FIELDS and _number(value) is None:
+        if len(value) > MAX_FILTERS:
+            raise SearchError("parameter_invalid", f"at most {MAX_FILTERS} values are allowed in {operator} "
+                                                   f"for field {field}")
+    elif kind in (DATE, INTEGER) and _number(value) is None:
         raise SearchError("parameter_invalid", f"field {field} needs a number, got {value!r}")
+    return kind
+
+
+def validate(node: Any, strict: bool = True) -> None:
+    """Raise SearchError when a conversation query is not one Intercom 2.15 accepts (strict: only the fields and
+    operators of its searchable-field table) or one the sandbox cannot evaluate."""
+    def check(field: Any, operator: Any, value: Any) -> None:
+        if strict:
+            check_in_table(field, operator, value, conversation_field_type,
+                           lambda _field, kind: CONVERSATION_OPERATORS[kind], "conversation")
+        if field not in NUMBER_FIELDS | STRING_FIELDS:
+            problem = "is not searched by the sandbox" if strict else "is not a searchable conversation field"
+            raise SearchError("parameter_invalid", f"field {field!r} {problem}")
+        if operator not in KNOWN_OPERATORS:
+            raise SearchError("parameter_invalid", f"operator {operator!r} is not a valid operator")
+        allowed = {"=", "!=", "<", ">"} if field in NUMBER_FIELDS else {"=", "!=", "IN", "NIN"}
+        if strict and field in NUMBER_FIELDS:
+            allowed |= {"IN", "NIN"}
+        if operator not in allowed:
+            raise SearchError("parameter_invalid", f"operator {operator} is not supported for field {field}")
+        if operator in ("IN", "NIN"):
+            if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
+                raise SearchError("parameter_invalid", f"{operator} needs a list of values for field {field}")
+        elif field in NUMBER_FIELDS and _number(value) is None:
+            raise SearchError("parameter_invalid", f"field {field} needs a number, got {value!r}")
+    validate_tree(node, check)
 
 
 def _number(value: Any) -> float | None:

@@ -65,5 +65,8 @@ class SandboxData(Protocol):
     def intercom_company(self, company_id: str) -> dict | None:
         """One Intercom company object by its Intercom id, or None."""
 
+    def intercom_contact(self, contact_id: str) -> dict | None:
+        """One Intercom contact object (API 2.15 shape, with `companies`) by its Intercom id, or None."""
+
     def jira_tables(self, created_from: int | None, created_before: int | None) -> Sequence[IssueTable]:
         """Issue slices that may hold issues created in [created_from, created_before)."""

@@ -1,7 +1,7 @@
 """Pinned sandbox data: a fixture directory of raw vendor records, served like the synthetic world.
 
 Layout (docs/sandbox-data.md; any file may be absent):
-    intercom/conversations.json, intercom/companies.json, jira/issues.json,
+    intercom/conversations.json, intercom/companies.json, intercom/contacts.json, jira/issues.json,
     looker/<view>.json, salesforce/<Object>.json
 """
 from __future__ import annotations
@@ -68,6 +68,7 @@ class FixtureData:
 
     conversations: list[dict] = field(default_factory=list)
     companies: list[dict] = field(default_factory=list)
+    contacts: list[dict] = field(default_factory=list)
     issues: list[dict] = field(default_factory=list)
     looker: dict[str, list[dict]] = field(default_factory=dict)
     salesforce: dict[str, list[dict]] = field(default_factory=dict)
@@ -89,6 +90,10 @@ class FixtureData:
         self._conversations = RecordConversationTable(self.conversations)
         self._issues = RecordIssueTable(self.issues)
         self._companies = {str(c.get("id")): c for c in self.companies if isinstance(c, dict)}
+        for i, contact in enumerate(self.contacts):
+            _require(isinstance(contact, dict) and isinstance(contact.get("id"), str),
+                     where("intercom/contacts.json"), f"contact {i} has no string id")
+        self._contacts = {c["id"]: c for c in self.contacts}
 
     @classmethod
     def from_world(cls, world: Any, months: Sequence[str]) -> "FixtureData":
@@ -99,11 +104,14 @@ class FixtureData:
             table = world.intercom_month(month)
             conversations += table.records(np.arange(len(table)))
         seen = sorted({c["company"]["id"] for c in conversations if c.get("company")})
+        people = sorted({p["id"] for c in conversations for p in c["contacts"]["contacts"]})
+        contacts = [found for found in map(world.intercom_contact, people) if found is not None]
+        seen = sorted(set(seen) | {co["id"] for p in contacts for co in p["companies"]["data"]})
         end = max(month_end(month_ordinal(month)) for month in months)
         issues = [issue for table in world.jira_tables(None, end)
                   for issue in table.issues(np.arange(len(table)), None, "https://sandbox.atlassian.net")]
         looker = {view: [row for month in months for row in world.looker_rows(view, month)] for view in LOOKER_VIEWS}
-        return cls(conversations, [world.intercom_company(cid) for cid in seen], issues, looker,
+        return cls(conversations, [world.intercom_company(cid) for cid in seen], contacts, issues, looker,
                    world.salesforce_records(), source=f"<world seed {world.seed}>")
 
     def salesforce_records(self) -> dict[str, list[dict]]:
@@ -132,6 +140,10 @@ class FixtureData:
         """A pinned company by its Intercom id."""
         return self._companies.get(str(company_id))
 
+    def intercom_contact(self, contact_id: str) -> dict | None:
+        """A pinned contact by its Intercom id."""
+        return self._contacts.get(str(contact_id))
+
     def jira_tables(self, created_from: int | None, created_before: int | None) -> Sequence[IssueTable]:
         """The one table of pinned issues."""
         return [self._issues] if len(self._issues) else []
@@ -140,7 +152,8 @@ class FixtureData:
         """Write this data as a fixture directory (only the non-empty files)."""
         root = Path(path)
         files: dict[str, Any] = {"intercom/conversations.json": self.conversations,
-                                 "intercom/companies.json": self.companies, "jira/issues.json": self.issues}
+                                 "intercom/companies.json": self.companies, "intercom/contacts.json": self.contacts,
+                                 "jira/issues.json": self.issues}
         files.update({f"looker/{view}.json": rows for view, rows in self.looker.items()})
         files.update({f"salesforce/{name}.json": rows for name, rows in self.salesforce.items()})
         for relative, rows in files.items():
@@ -189,6 +202,6 @@ def load_fixture_dir(path: str | Path) -> FixtureData:
         salesforce[file.stem] = rows or []
     parts = {}
     for name, relative in (("conversations", "intercom/conversations.json"), ("companies", "intercom/companies.json"),
-                           ("issues", "jira/issues.json")):
+                           ("contacts", "intercom/contacts.json"), ("issues", "jira/issues.json")):
         parts[name] = _read_list(root / relative) or []
     return FixtureData(looker=looker, salesforce=salesforce, source=str(root), **parts)

@@ -72,3 +72,25 @@ def parse_conversation_id(value: str) -> tuple[int, int] | None:
         return None
     head, row = divmod(int(value), CONVERSATION_ROWS)
     return head - CONVERSATION_BASE, row
+
+
+def _unsplitmix64(value: int) -> int:
+    """The inverse of splitmix64."""
+    z = value ^ (value >> 31) ^ (value >> 62)
+    z = (z * pow(0x94D049BB133111EB, -1, 1 << 64)) & _MASK64
+    z = z ^ (z >> 27) ^ (z >> 54)
+    z = (z * pow(0xBF58476D1CE4E5B9, -1, 1 << 64)) & _MASK64
+    z = z ^ (z >> 30) ^ (z >> 60)
+    return (z - 0x9E3779B97F4A7C15) & _MASK64
+
+
+def intercom_index(kind: str, seed: int, value: str) -> int | None:
+    """The index an `intercom_id(kind, seed, index)` was made from, or None for an id of another kind or seed."""
+    if not isinstance(value, str) or len(value) != 24:
+        return None
+    try:
+        low = int(value[8:], 16)
+    except ValueError:
+        return None
+    index = (_unsplitmix64(low) - stable_hash("intercom", kind, seed)) & _MASK64
+    return index if intercom_id(kind, seed, index) == value else None

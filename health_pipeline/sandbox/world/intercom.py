@@ -1,12 +1,22 @@
 """The world's Intercom conversations: one month at a time as compact numpy columns."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from health_pipeline.sandbox.world.accounts import Accounts, Trajectory, ladder
 from health_pipeline.sandbox.world.columns import Categorical, Categories, Column, Numeric
+from health_pipeline.sandbox.world.contacts import (
+    AMBIGUOUS,
+    BY_CONTACT,
+    NONE,
+    ON_CONVERSATION,
+    SEVERAL,
+    UNATTRIBUTABLE,
+    contact_indices,
+    membership,
+)
 from health_pipeline.sandbox.world.ids import CONVERSATION_BASE, CONVERSATION_ROWS
 from health_pipeline.sandbox.world.intercom_json import TOPICS, build_conversations
 from health_pipeline.sandbox.world.months import month_end, month_label, month_start
@@ -14,6 +24,7 @@ from health_pipeline.sandbox.world.months import month_end, month_label, month_s
 STATES = ("open", "closed", "snoozed")
 OPEN, CLOSED, SNOOZED = range(3)
 NO_COMPANY_SHARE = 0.015  # leads and visitors: conversations with no company at all
+PREDATES_SHARE = 0.07  # conversations of a one-company contact still without a company (older than the field)
 
 # Anchors per metric at q = 0, 0.2 (red), 0.5 (yellow), 0.8 (green), 1 -- paid, then standard.
 VOLUME = ((170, 115, 58, 24, 12), (52, 35, 17, 6, 3.5))
@@ -32,7 +43,14 @@ class CompanyIndex:
     ids: list[str]
     names: list[str]
     categories: Categories
+    accounts: int = 0  # the first `accounts` companies belong to Salesforce accounts
+    mapped: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # accounts with Intercom
     quality_extra: float = 0.6
+
+    @property
+    def lead_base(self) -> int:
+        """The first contact owner number of leads (past every company)."""
+        return len(self.ids) + 1
 
 
 class MonthConversations:
@@ -61,11 +79,17 @@ class MonthConversations:
             return Categorical(c["state"], Categories(STATES))
         if field == "priority":
             return Categorical(np.where(c["p_level"] <= 1, 0, 1), Categories(("priority", "not_priority")))
-        if field == "company.id":
-            return Categorical(c["company"], self.companies.categories)
+        if field == "company.id":  # what the served conversations show, not the owner
+            return Categorical(np.where(c["link"] == ON_CONVERSATION, c["company"], -1), self.companies.categories)
         if field == "conversation_rating.score":
             return Numeric(c["rating"].astype(np.int64), c["rating"] > 0)
         return None
+
+    def attributed_company(self) -> np.ndarray:
+        """The company index each conversation counts for in the support metrics, -1 where none can be known:
+        its own `company`, or its contact's only company; never an ambiguous or unattributable one."""
+        c = self.cols
+        return np.where((c["link"] == ON_CONVERSATION) | (c["link"] == BY_CONTACT), c["company"], -1)
 
     def records(self, rows: np.ndarray) -> list[dict]:
         """Conversation objects (API 2.15 shape) for the given rows."""
@@ -104,7 +128,18 @@ def generate_month(seed: int, month: int, accounts: Accounts, trajectory: Trajec
                                rng.integers(0, 5000, size)).astype(np.int32)
     cols["company"] = company
     cols["created_at"] = created
+    cols["link"] = _links(seed, rng, company, cols["contact"], companies)
     return MonthConversations(month, cols, companies, seed)
+
+
+def _links(seed: int, rng: np.random.Generator, company: np.ndarray, contact: np.ndarray,
+           companies: CompanyIndex) -> np.ndarray:
+    """How each conversation reaches its company (ON_CONVERSATION, BY_CONTACT, AMBIGUOUS, UNATTRIBUTABLE)."""
+    kind = membership(seed, contact_indices(company, contact, companies.lead_base), companies.accounts)
+    predates = rng.random(len(company)) < PREDATES_SHARE
+    link = np.where(kind == SEVERAL, AMBIGUOUS,
+                    np.where(kind == NONE, UNATTRIBUTABLE, np.where(predates, BY_CONTACT, ON_CONVERSATION)))
+    return np.where(company < 0, UNATTRIBUTABLE, link).astype(np.int8)
 
 
 def _lognormal(rng: np.random.Generator, median: np.ndarray, sigma: float) -> np.ndarray:

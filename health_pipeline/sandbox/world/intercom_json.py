@@ -5,7 +5,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from health_pipeline.sandbox.world.ids import conversation_id, intercom_id
+from health_pipeline.sandbox.world.contacts import ON_CONVERSATION, contact_id, contact_indices
+from health_pipeline.sandbox.world.ids import conversation_id
 
 
 class ConversationMonth(Protocol):
@@ -32,12 +33,11 @@ def _admin(index: int) -> str:
     return str(ADMIN_BASE + index)
 
 
-def contact_ref(seed: int, company: int, contact: int, extra_base: int) -> dict:
+def contact_ref(seed: int, company: int, contact: int, lead_base: int) -> dict:
     """The contact reference {type, id, external_id} of a company's n-th contact (leads when company < 0)."""
-    owner = company if company >= 0 else extra_base + contact
-    cid = intercom_id("contact", seed, owner * 64 + (contact % 64 if company >= 0 else 0))
-    external = f"user-{owner:06d}-{contact:03d}" if company >= 0 else None
-    return {"type": "contact", "id": cid, "external_id": external}
+    index = int(contact_indices(np.array([company]), np.array([contact]), lead_base)[0])
+    external = f"user-{company:06d}-{contact:03d}" if company >= 0 else None
+    return {"type": "contact", "id": contact_id(seed, index), "external_id": external}
 
 
 def build_conversations(table: ConversationMonth, rows: np.ndarray) -> list[dict]:
@@ -45,11 +45,10 @@ def build_conversations(table: ConversationMonth, rows: np.ndarray) -> list[dict
     rows = np.asarray(rows, dtype=np.int64)
     c = {name: values[rows].tolist() for name, values in table.cols.items()}
     companies = table.companies
-    extra_base = len(companies.ids) + 1
     out = []
     for i, row in enumerate(rows.tolist()):
         created, company = c["created_at"][i], c["company"][i]
-        contact = contact_ref(table.seed, company, c["contact"][i], extra_base)
+        contact = contact_ref(table.seed, company, c["contact"][i], companies.lead_base)
         admin = _admin(c["admin"][i])
         state = ("open", "closed", "snoozed")[c["state"][i]]
         tags_code = c["tags"][i]
@@ -70,7 +69,7 @@ def build_conversations(table: ConversationMonth, rows: np.ndarray) -> list[dict
             "teammates": {"type": "admin.list", "admins": [{"type": "admin", "id": admin}]},
             "admin_assignee_id": int(admin),
             "team_assignee_id": None,
-            "company": None if company < 0 else {"type": "company", "id": companies.ids[company],
+            "company": None if c["link"][i] != ON_CONVERSATION else {"type": "company", "id": companies.ids[company],
                                                    "name": companies.names[company]},
             "custom_attributes": {"Priority": f"P{p_level}", "Product Area": PRODUCT_AREAS[row % 6]},
             "open": state == "open",

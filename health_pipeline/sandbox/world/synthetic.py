@@ -18,6 +18,7 @@ import numpy as np
 
 from health_pipeline.sandbox.world.accounts import PERSONAS, Trajectory, account_name, build_accounts
 from health_pipeline.sandbox.world.columns import Categories
+from health_pipeline.sandbox.world.contacts import CONTACT_SLOTS, LEADS, build_contact, contact_index
 from health_pipeline.sandbox.world.data import ConversationTable, IssueTable, SandboxData
 from health_pipeline.sandbox.world.ids import intercom_id, parse_conversation_id
 from health_pipeline.sandbox.world.intercom import CompanyIndex, MonthConversations, generate_month
@@ -76,7 +77,8 @@ class World:
         extra = max(1, accounts // 30)  # Intercom companies with no Salesforce account (trials)
         ids = self.accounts.intercom_ids + [intercom_id("company", seed, accounts + j) for j in range(extra)]
         names = self.accounts.names + [f"Trial: {account_name(accounts + j)}" for j in range(extra)]
-        self.companies = CompanyIndex(ids, names, Categories(ids))
+        self.companies = CompanyIndex(ids, names, Categories(ids), accounts,
+                                      np.flatnonzero(self.accounts.has_intercom))
         self._company_rows = {cid: i for i, cid in enumerate(ids) if i >= accounts or self.accounts.has_intercom[i]}
         self._jira_keys = Categories(self.accounts.jira_keys)
         self._conversations = _Lru(cache_months)
@@ -154,6 +156,19 @@ class World:
         external = self.accounts.salesforce_ids[index] if mapped else f"trial-{index - self.size:05d}"
         return build_company(self.companies, index, self.seed, bool(self.accounts.paid[index]) if mapped else None,
                              external)
+
+    def intercom_contact(self, contact_id: str) -> dict | None:
+        """The Intercom contact object by its Intercom id (its `companies` as the world links them)."""
+        index = contact_index(self.seed, contact_id)
+        if index is None:
+            return None
+        owner, number = divmod(index, CONTACT_SLOTS)
+        companies = len(self.companies.ids)
+        if owner < companies:
+            known = number < (int(self.accounts.contacts[owner]) if owner < self.size else 3)
+        else:
+            known = number == 0 and self.companies.lead_base <= owner < self.companies.lead_base + LEADS
+        return build_contact(self.seed, index, self.companies, self.size) if known else None
 
     # -- Jira -------------------------------------------------------------------------------
     def jira_month(self, month: str | int) -> MonthIssues:
