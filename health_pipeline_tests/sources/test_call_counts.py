@@ -1,7 +1,8 @@
 """Each source makes the fewest HTTP calls its API allows (docs: vendor-apis "The minimum number of calls").
 
 Intercom: ceil(N/150) search pages for N conversations in one cursor stream (a month large enough to be split into
-concurrent time slices costs one probe page plus ceil(n/150) per slice); Jira: ceil(N/100) search/jql pages (the
+concurrent time slices costs one probe page plus ceil(n/150) per slice), plus ceil(C/150) contact searches for the
+C distinct contacts of the month's conversations without a company (none when C = 0); Jira: ceil(N/100) search/jql pages (the
 server caps a page at 100); Looker: 1 login + 2 inline runs + 1 Look run; Salesforce: 1 SOAP login, 1 query per
 object when each object has fewer than 2,000 matching records, plus 1 describe when the resource is set to
 detect the Phase 2 fields by describe. Checked twice, independently: by the emulators' own counters (what
@@ -11,6 +12,7 @@ guesses: on the pinned mini data and on the default 200-account synthetic world 
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
@@ -44,6 +46,20 @@ def intercom_pages(sandbox, period: Period, resource: Any) -> tuple[int, int]:
     return 1 + sum(pages(count, per_page) for count in per_slice), total
 
 
+def contact_searches(sandbox, period: Period) -> tuple[int, int]:
+    """(contact search calls, distinct contacts) for the month's company-less conversations, from the served data."""
+    query = build_conversation_search(period)["query"]
+    first = sandbox.intercom.engine.search(query, 150, None)
+    served, cursor = list(first.conversations), first.next_cursor
+    while cursor is not None:
+        page = sandbox.intercom.engine.search(query, 150, cursor)
+        served, cursor = served + page.conversations, page.next_cursor
+    contacts = {person["id"] for conv in served if conv.get("company") is None
+                and period.unix_start <= conv["created_at"] < period.unix_end
+                for person in conv["contacts"]["contacts"]}
+    return (math.ceil(len(contacts) / 150), len(contacts))
+
+
 def salesforce_calls(sandbox, period: Period, account_ids: list[str], resource: Any) -> dict[str, int]:
     """Login, describe (when the resource detects Phase 2 fields that way) and one query per SOQL statement."""
     records = sandbox.data.salesforce_records()
@@ -70,12 +86,13 @@ def expected_calls(sandbox, partition_key: str, account_ids: list[str],
     # Jira: the emulator's JQL engine over the configured projects
     jql = build_bug_jql(sandbox.JIRA_PROJECTS.split(","), period, margin_days=JQL_MARGIN_DAYS)  # as the product asks
     issues = len(sandbox.jira.search.matches(jql).rows)
+    lookups, contacts = contact_searches(sandbox, period)
     return {
-        "intercom": {"POST /conversations/search": searches},
+        "intercom": {"POST /conversations/search": searches, **({"POST /contacts/search": lookups} if lookups else {})},
         "jira": {"POST /rest/api/3/search/jql": pages(issues, min(MAX_RESULTS, resources["jira"].page_size))},
         "looker": {"POST /api/4.0/login": 1, "POST /api/4.0/queries/run/{format}": 3},
         "salesforce": salesforce_calls(sandbox, period, account_ids, resources["salesforce"]),
-    }, {"conversations": conversations, "issues": issues}
+    }, {"conversations": conversations, "issues": issues, "companyless_contacts": contacts}
 
 
 # the same calls under the names the client-side counters use (actual paths)
@@ -118,9 +135,10 @@ def test_minimum_calls_on_the_mini_data(mini_sandbox, mini_config_dir, fresh):
     ids = [account.salesforce_account_id for account in load_account_mapping(mini_config_dir / "account_mapping.csv")]
     resources = source_resources(sandbox)
     expected, sizes = expected_calls(sandbox, MINI_PARTITION, ids, resources)
-    # 11 conversations -> 1 page; 9 issues -> 1 page; 4 Salesforce queries (Account, Opportunity, Contract, signals)
-    assert sizes == {"conversations": 11, "issues": 9}
-    assert expected["intercom"] == {"POST /conversations/search": 1}
+    # 11 conversations -> 1 page, one of them company-less -> 1 contact search; 9 issues -> 1 page;
+    # 4 Salesforce queries (Account, Opportunity, Contract, signals)
+    assert sizes == {"conversations": 11, "issues": 9, "companyless_contacts": 1}
+    assert expected["intercom"] == {"POST /conversations/search": 1, "POST /contacts/search": 1}
     assert expected["jira"] == {"POST /rest/api/3/search/jql": 1}
     assert expected["salesforce"]["GET /services/data/{version}/query"] == 4
     run = materialize_sources(resources, mini_config_dir, SOURCES)
@@ -138,10 +156,12 @@ def test_minimum_calls_on_the_default_world(sandbox, fresh):
     resources = source_resources(sandbox)
     expected, sizes = expected_calls(sandbox, partition, ids, resources)
     assert sizes["conversations"] > 150 and sizes["issues"] > MAX_RESULTS  # real paging happens
+    assert sizes["companyless_contacts"] > 150  # and the contact lookup takes more than one page
     run = materialize_sources(resources, None, SOURCES, partition_key=partition)
     assert run.success, run.failure_messages()
     check_minimum(run, sandbox, expected)
     assert run.meta("intercom")["conversations"] == sizes["conversations"]
+    assert run.meta("intercom")["contacts_looked_up"] == sizes["companyless_contacts"]
     assert run.meta("jira")["issues"] == sizes["issues"]
     assert run.meta("salesforce")["pages_by_stream"] == {
         "Account": 1, "Opportunity": 1, "Contract": 1, "Churn_Signal__c": 1}

@@ -59,7 +59,8 @@ def test_intercom_support_metrics(mini_run):
     #   median close = median(86400, 43200, 3600) = 43200; csat = (4 + 2) / 2 = 3; response rate = 2/3.
     # Charlie: mapped, its only conversation (9012) is from May -> 0 conversations, the rest missing.
     # Delta: no intercom_company_id -> every metric missing (not 0).
-    # 9010 has no company and 9011 an unmapped company: counted in metadata, scored nowhere.
+    # 9010 has no company and its contact (a lead) none either; 9011 an unmapped company: counted in metadata,
+    # scored nowhere.
     rest = dict.fromkeys(["p1_p2_pct", "escalation_pct", "median_first_response_seconds",
                           "median_resolution_seconds", "csat_score", "csat_response_rate"], NAN)
     assert_rows(mini_run.frame("intercom"), {
@@ -75,6 +76,9 @@ def test_intercom_support_metrics(mini_run):
     meta = mini_run.meta("intercom")
     assert meta["conversations"] == 11
     assert meta["conversations_without_company"] == 1
+    assert meta["conversations_unattributed"] == 1  # its contact, looked up, belongs to no company
+    assert meta["conversations_attributed_by_contact"] == 0 and meta["conversations_ambiguous_company"] == 0
+    assert meta["contacts_looked_up"] == 1 and meta["contact_search_calls"] == 1
     assert meta["unmapped_companies"] == 1
     assert meta["duplicate_conversations"] == 0
     assert meta["accounts_with_data"] == 3  # Delta has nothing at all
@@ -181,8 +185,8 @@ def test_small_pages_give_the_same_metrics(mini_sandbox, mini_config_dir, mini_r
     assert run.success, run.failure_messages()
     for source in ("intercom", "jira"):
         assert run.frame(source).equals(mini_run.frame(source)), source
-    # 11 conversations at 4 a page = 3 pages; 9 issues at 4 a page = 3 pages
-    assert run.meta("intercom")["pages_by_stream"] == {"POST /conversations/search": 3}
+    # 11 conversations at 4 a page = 3 pages (and one contact lookup for 9010); 9 issues at 4 a page = 3 pages
+    assert run.meta("intercom")["pages_by_stream"] == {"POST /conversations/search": 3, "POST /contacts/search": 1}
     assert run.meta("jira")["pages_by_stream"] == {"POST /rest/api/3/search/jql": 3}
-    assert mini_sandbox.intercom.calls.snapshot() == {"POST /conversations/search": 3}
+    assert mini_sandbox.intercom.calls.snapshot() == {"POST /conversations/search": 3, "POST /contacts/search": 1}
     assert mini_sandbox.jira.calls.snapshot() == {"POST /rest/api/3/search/jql": 3}

@@ -5,9 +5,10 @@ from __future__ import annotations
 import statistics
 from array import array
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import AbstractSet, Any, Iterable, Mapping, NamedTuple
 
 from health_pipeline.sources.common.period import Period
+from health_pipeline.sources.intercom.attribution import NO_COMPANIES, Ambiguous, ContactCompanies, attribute
 from health_pipeline.sources.common.values import to_float, to_key
 
 METRICS: tuple[str, ...] = (
@@ -71,6 +72,41 @@ class _Company:
     rated_and_closed: int = 0
 
 
+class _Contribution(NamedTuple):
+    """What one conversation adds to its company's aggregates (all the second pass needs of it)."""
+
+    high_priority: bool
+    escalated: bool
+    first_response: float | None
+    resolution: float | None
+    closed: bool
+    rating: float | None
+
+
+def _contribution(conv: dict) -> _Contribution:
+    """The metric inputs of one conversation."""
+    attributes = conv.get("custom_attributes") or {}
+    priority = attributes.get("Priority") if isinstance(attributes, dict) else None
+    high = isinstance(priority, str) and priority.strip().upper() in HIGH_PRIORITIES
+    escalated = any(n.strip().casefold() == ESCALATION_TAG for n in _tag_names(conv.get("tags")))
+    stats = conv.get("statistics") if isinstance(conv.get("statistics"), dict) else {}
+    rating_obj = conv.get("conversation_rating")
+    rating = to_float(rating_obj.get("rating")) if isinstance(rating_obj, dict) else None
+    return _Contribution(high, escalated, to_float(stats.get("time_to_admin_reply")),
+                         to_float(stats.get("time_to_first_close")), stats.get("first_close_at") is not None,
+                         rating if rating is not None and 1 <= rating <= 5 else None)
+
+
+def _contact_ids(conv: dict) -> tuple[str, ...]:
+    """The ids of the conversation's contacts (`contacts.contacts[].id`)."""
+    contacts = conv.get("contacts")
+    listed = contacts.get("contacts") if isinstance(contacts, dict) else None
+    if not isinstance(listed, list):
+        return ()
+    ids = (to_key(c.get("id")) for c in listed if isinstance(c, dict))
+    return tuple(dict.fromkeys(i for i in ids if i is not None))
+
+
 def _tag_names(tags: Any) -> Iterable[str]:
     """Tag names from a {"type":"tag.list","tags":[...]} object or a bare list."""
     if isinstance(tags, dict):
@@ -87,16 +123,24 @@ def _median(values: array) -> float | None:
 
 
 class IntercomAccumulator:
-    """Streams conversation pages into per-company aggregates; memory ~ companies + distinct ids."""
+    """Streams conversation pages into per-company aggregates; memory ~ companies + distinct ids.
+
+    A conversation without a company waits, as its contact ids and its few metric inputs, until `attribute`
+    is given its contacts' companies (one lookup for the whole month).
+    """
 
     def __init__(self, period: Period) -> None:
         self.period = period
         self.conversations_seen = 0  # distinct conversation ids received
         self.duplicates = 0  # repeated ids (a conversation moving between pages), ignored
         self.outside_period = 0  # created_at missing or outside [start, end): server bounds are loose
-        self.without_company = 0  # scored nowhere: company null / without id
+        self.without_company = 0  # in the period with company null / without id
+        self.attributed_by_contact = 0  # of those, counted for their contacts' one company
+        self.ambiguous_company = 0  # of those, contacts with several mapped companies: counted nowhere
+        self.unattributed = 0  # of those, no contact or contacts with no company: counted nowhere
         self._seen: set = set()
         self._companies: dict[str, _Company] = {}
+        self._pending: list[tuple[tuple[str, ...], _Contribution]] = []
 
     def add_page(self, conversations: list[dict]) -> None:
         """Fold one page of search results (the `conversations` list) into the aggregates."""
@@ -120,32 +164,48 @@ class IntercomAccumulator:
             return
         company = conv.get("company")
         company_id = to_key(company.get("id")) if isinstance(company, dict) else None
-        if company_id is None:
-            self.without_company += 1
+        if company_id is not None:
+            self._fold(company_id, _contribution(conv))
             return
+        self.without_company += 1
+        contacts = _contact_ids(conv)
+        if contacts:
+            self._pending.append((contacts, _contribution(conv)))
+        else:
+            self.unattributed += 1
+
+    def _fold(self, company_id: str, part: _Contribution) -> None:
         agg = self._companies.setdefault(company_id, _Company())
         agg.total += 1
-        attributes = conv.get("custom_attributes") or {}
-        priority = attributes.get("Priority") if isinstance(attributes, dict) else None
-        if isinstance(priority, str) and priority.strip().upper() in HIGH_PRIORITIES:
-            agg.high_priority += 1
-        if any(n.strip().casefold() == ESCALATION_TAG for n in _tag_names(conv.get("tags"))):
-            agg.escalated += 1
-        stats = conv.get("statistics") if isinstance(conv.get("statistics"), dict) else {}
-        first_response = to_float(stats.get("time_to_admin_reply"))
-        if first_response is not None:
-            agg.first_response.append(first_response)
-        resolution = to_float(stats.get("time_to_first_close"))
-        if resolution is not None:
-            agg.resolution.append(resolution)
-        closed = stats.get("first_close_at") is not None
-        agg.closed += closed
-        rating_obj = conv.get("conversation_rating")
-        rating = to_float(rating_obj.get("rating")) if isinstance(rating_obj, dict) else None
-        if rating is not None and 1 <= rating <= 5:
-            agg.rating_sum += rating
+        agg.high_priority += part.high_priority
+        agg.escalated += part.escalated
+        if part.first_response is not None:
+            agg.first_response.append(part.first_response)
+        if part.resolution is not None:
+            agg.resolution.append(part.resolution)
+        agg.closed += part.closed
+        if part.rating is not None:
+            agg.rating_sum += part.rating
             agg.rated += 1
-            agg.rated_and_closed += closed
+            agg.rated_and_closed += part.closed
+
+    def unknown_contacts(self) -> list[str]:
+        """The distinct contact ids of the conversations still waiting for a company, sorted."""
+        return sorted({contact for contacts, _ in self._pending for contact in contacts})
+
+    def attribute(self, links: Mapping[str, ContactCompanies], mapped: AbstractSet[str]) -> None:
+        """Count each waiting conversation for its contacts' one company (`links`: companies per contact id; a
+        contact missing from it belongs to none); ambiguous and unattributable ones are only counted as such."""
+        for contacts, part in self._pending:
+            verdict = attribute((links.get(contact, NO_COMPANIES) for contact in contacts), mapped)
+            if isinstance(verdict, Ambiguous):
+                self.ambiguous_company += 1
+            elif verdict is None:
+                self.unattributed += 1
+            else:
+                self.attributed_by_contact += 1
+                self._fold(verdict, part)
+        self._pending = []
 
     def result(self) -> dict[str, dict[str, float | int | None]]:
         """Metrics per Intercom company id, for every company seen in the period."""
