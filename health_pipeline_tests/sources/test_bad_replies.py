@@ -82,6 +82,11 @@ SHAPES = [
      "Intercom: POST /conversations/search failed: item 0 of the reply's 'conversations' is a string, "
      "expected an object"),
     ("intercom", "conversations", None, "Intercom: POST /conversations/search failed: the reply has no 'conversations'"),
+    # the contact lookup of the company-less conversation 9010: its reply is checked like the search's
+    ("intercom", "data", "none", "Intercom: POST /contacts/search failed: the reply's 'data' is a string, "
+                                 "expected a list"),
+    ("intercom", "data", [{"type": "contact", "id": "ct-9010"}],
+     "Intercom: POST /contacts/search failed: the reply has no 'companies'"),
     ("jira", "issues", "none", "Jira: POST /rest/api/3/search/jql failed: the reply's 'issues' is a string, "
                                "expected a list"),
     ("jira", "nextPageToken", 7, "Jira: POST /rest/api/3/search/jql failed: the reply's 'nextPageToken' is a whole "
