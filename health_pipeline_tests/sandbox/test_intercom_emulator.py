@@ -327,3 +327,70 @@ def test_calls_are_counted_per_endpoint(session, pinned_server):
     assert pinned_server.emulator.calls.snapshot() == {SEARCH: 3, "GET /conversations/{id}": 1,
                                                        "GET /companies/{id}": 1}
 
+
+
+# --- contact search ------------------------------------------------------------------------------------------------
+
+def search_contacts(session: requests.Session, url: str, query: dict, per_page: int | None = None,
+                    cursor: str | None = None) -> requests.Response:
+    pagination = {"starting_after": cursor} if per_page is None else {"per_page": per_page, "starting_after": cursor}
+    return session.post(f"{url}/contacts/search", json={"query": query, "pagination": pagination}, timeout=30)
+
+
+def test_contact_search_by_id_serves_each_contact_with_its_companies(session, intercom_server, intercom_world):
+    """The contacts of the month's company-less conversations, looked up by id (OR of `id IN` groups of 15), come
+    back in Intercom's list shape with the companies the world links them to: one for an attributable
+    conversation (its owner), two for an ambiguous one, none for an unattributable one."""
+    table = intercom_world.intercom_month("2025-06")
+    rows = np.flatnonzero(table.cols["link"] != 0)[:40]
+    convs = table.records(rows)
+    wanted = {c["contacts"]["contacts"][0]["id"]: (int(link), int(owner)) for c, link, owner in
+              zip(convs, table.cols["link"][rows].tolist(), table.cols["company"][rows].tolist())}
+    ids = sorted(wanted)
+    query = {"operator": "OR", "value": [{"field": "id", "operator": "IN", "value": ids[i:i + 15]}
+                                         for i in range(0, len(ids), 15)]}
+    found, cursor, page = [], None, 0
+    while True:
+        reply = search_contacts(session, intercom_server.url, query, 7, cursor)
+        assert reply.status_code == 200, reply.text
+        body = reply.json()
+        page += 1
+        assert body["type"] == "list" and body["total_count"] == len(ids)
+        assert body["pages"]["page"] == page and body["pages"]["total_pages"] == math.ceil(len(ids) / 7)
+        found += body["data"]
+        cursor = (body["pages"].get("next") or {}).get("starting_after")
+        if cursor is None:
+            break
+    assert [c["id"] for c in found] == ids  # each once, in id order
+    for contact in found:
+        link, owner = wanted[contact["id"]]
+        companies = [co["id"] for co in contact["companies"]["data"]]
+        assert contact["type"] == "contact" and contact["companies"]["type"] == "list"
+        assert contact["companies"]["total_count"] == len(companies) and contact["companies"]["has_more"] is False
+        if link == 1:
+            assert companies == [table.companies.ids[owner]]
+        elif link == 2:
+            assert len(companies) == 2 and companies[0] == table.companies.ids[owner]
+            assert all(int(np.flatnonzero(np.array(table.companies.ids) == co)[0]) < intercom_world.size
+                       for co in companies)  # both companies belong to accounts
+        else:
+            assert companies == []
+    missing = search_contacts(session, intercom_server.url, {"field": "id", "operator": "=", "value": "nobody"})
+    assert missing.json()["data"] == [] and missing.json()["total_count"] == 0
+    assert intercom_server.emulator.calls.snapshot()["POST /contacts/search"] == page + 1
+
+
+@pytest.mark.parametrize("query, per_page, needle", [
+    ({"field": "company.id", "operator": "=", "value": "x"}, 10, "'company.id' is not a searchable contact field"),
+    ({"field": "created_at", "operator": "!=", "value": 0}, 10, "not supported for date field created_at"),
+    ({"field": "tag_id", "operator": "IN", "value": ["1"]}, 10, "not supported for string field tag_id"),
+    ({"field": "id", "operator": "IN", "value": [str(i) for i in range(16)]}, 10, "at most 15 values"),
+    ({"field": "role", "operator": "=", "value": "user"}, 10, "bound the query with id"),
+    ({"field": "id", "operator": "=", "value": "x"}, 151, "150"),
+])
+def test_invalid_contact_searches_get_400_error_list(session, pinned_server, query, per_page, needle):
+    reply = search_contacts(session, pinned_server.url, query, per_page)
+    assert reply.status_code == 400
+    body = reply.json()
+    assert body["type"] == "error.list" and body["errors"][0]["code"] in ("parameter_invalid", "per_page_invalid")
+    assert needle in body["errors"][0]["message"]
