@@ -4,7 +4,11 @@ The original orchestrator looped over the accounts and, for each one, asked ever
 account alone (see the architecture notes of the original system):
 
 - Intercom: a conversation search filtered on the account's company (`company.id`) and the month,
-  paged with `starting_after`, then `GET /conversations/{id}` for every conversation found;
+  paged with `starting_after`, then `GET /conversations/{id}` for every conversation found. `company.id`
+  is not a searchable field of Intercom 2.15: the benchmark serves this reference with the emulator's
+  strict search switched off. The month's company-less conversations (`company.id` null), which the
+  original ignored, are fetched the same way and attributed by the product's rule, their contacts looked
+  up one per `POST /contacts/search`, so that the frames compare;
 - Jira: one JQL search per account (`... AND component = "<jira_key>"`), paged with `nextPageToken`;
 - Looker: one inline query per account for each view, filtered on `account_id`: `user_sessions`,
   `feature_usage`, and the platform-value pillars (the saved Look returns every account and every
@@ -33,6 +37,7 @@ from health_pipeline.sources.common.period import Period
 from health_pipeline.sources.common.resource import call_json
 from health_pipeline.sources.common.values import to_key
 from health_pipeline.sources.intercom import metrics as intercom_pure
+from health_pipeline.sources.intercom.contacts import ContactDirectory
 from health_pipeline.sources.intercom.resource import IntercomResource
 from health_pipeline.sources.jira import metrics as jira_pure
 from health_pipeline.sources.jira.resource import JiraResource
@@ -62,40 +67,56 @@ def _finish(frame: pd.DataFrame, stats: CallStats, started: float, asked: int) -
 
 # --- Intercom ----------------------------------------------------------------------------------------------------
 
+def _search_all(client: Any, query: dict, per_page: int) -> list[dict]:
+    """Every conversation a search returns, page by page."""
+    found: list[dict] = []
+    cursor: str | None = None
+    while True:
+        body = {"query": query, "pagination": {"per_page": per_page, "starting_after": cursor}}
+        reply = call_json(client.session, "Intercom", "POST /conversations/search", "POST",
+                          f"{client.base_url}/conversations/search", json=body)
+        found += reply.get("conversations") or []
+        next_page = (reply.get("pages") or {}).get("next")
+        cursor = next_page.get("starting_after") if isinstance(next_page, dict) else None
+        if not cursor:
+            return found
+
+
+def _detail(client: Any, conversation: dict) -> dict:
+    return call_json(client.session, "Intercom", "GET /conversations/{id}", "GET",
+                     f"{client.base_url}/conversations/{conversation['id']}")
+
+
 def intercom_per_account(resource: IntercomResource, period: Period, keys: Keys,
                          log: LogFunction | None = None) -> ReferenceResult:
-    """Per account: search its conversations of the month (company.id), then fetch each one by id."""
+    """Per account: search its conversations of the month (company.id), then fetch each one by id. Then the
+    month's company-less conversations (company.id null), each fetched and its contacts looked up one by one."""
     started = time.perf_counter()
     client = resource.open_client(log)
     month = intercom_pure.build_conversation_search(period)["query"]["value"]  # the contract's created_at bounds
-    per_company: dict[str, dict] = {}
-    asked = 0
+    accumulator = intercom_pure.IntercomAccumulator(period)  # a company's searches return only its conversations
+    mapped: set[str] = set()
     for _, raw in keys:
         company = to_key(raw)
         if company is None:
             continue
-        asked += 1
-        accumulator = intercom_pure.IntercomAccumulator(period)
-        cursor: str | None = None
-        while True:
-            body = {"query": {"operator": "AND",
-                              "value": [{"field": "company.id", "operator": "=", "value": company}, *month]},
-                    "pagination": {"per_page": resource.per_page, "starting_after": cursor}}
-            reply = call_json(client.session, "Intercom", "POST /conversations/search", "POST",
-                              f"{client.base_url}/conversations/search", json=body)
-            for found in reply.get("conversations") or []:
-                detail = call_json(client.session, "Intercom", "GET /conversations/{id}", "GET",
-                                   f"{client.base_url}/conversations/{found['id']}")
-                accumulator.add_page([detail])
-            next_page = (reply.get("pages") or {}).get("next")
-            cursor = next_page.get("starting_after") if isinstance(next_page, dict) else None
-            if not cursor:
-                break
-        metrics = accumulator.result().get(company)
-        if metrics is not None:
-            per_company[company] = metrics
+        mapped.add(company)
+        query = {"operator": "AND", "value": [{"field": "company.id", "operator": "=", "value": company}, *month]}
+        for found in _search_all(client, query, resource.per_page):
+            accumulator.add_page([_detail(client, found)])
+    # The original ignored company-less conversations; the reference attributes them by the product's rule (so
+    # the frames compare), looking their contacts up one at a time.
+    query = {"operator": "AND", "value": [{"field": "company.id", "operator": "=", "value": None}, *month]}
+    for found in _search_all(client, query, resource.per_page):
+        accumulator.add_page([_detail(client, found)])
+    directory = ContactDirectory(client.session, client.base_url)
+    links = {}
+    for contact in accumulator.unknown_contacts():
+        links.update(directory.companies_of([contact]))
+    accumulator.attribute(links, mapped)
+    per_company = {company: metrics for company, metrics in accumulator.result().items() if company in mapped}
     frame = metrics_frame(keys, per_company, intercom_pure.METRICS, intercom_pure.DEFAULTS)
-    return _finish(frame, client.stats, started, asked)
+    return _finish(frame, client.stats, started, len(mapped))
 
 
 # --- Jira --------------------------------------------------------------------------------------------------------

@@ -17,7 +17,8 @@ PURE_MODULES = ("health_pipeline.scoring", "health_pipeline.sources.common.perio
                 "health_pipeline.sources.common.frame", "health_pipeline.sources.common.values",
                 "health_pipeline.sources.common.replies", "health_pipeline.delivery.coverage_guard",
                 *(f"health_pipeline.sources.{vendor}.metrics" for vendor in ("intercom", "jira", "looker", "salesforce")),
-                "health_pipeline.sources.salesforce.soql", "health_pipeline.delivery.sync_plan", "health_pipeline.evidence",
+                "health_pipeline.sources.salesforce.soql", "health_pipeline.sources.intercom.attribution",
+                "health_pipeline.delivery.sync_plan", "health_pipeline.evidence",
                 "health_pipeline.actions", "health_pipeline.sources.salesforce.login",
                 *(f"health_pipeline.dashboard.{name}" for name in ("names", "summaries", "charts")))
 FORBIDDEN_IN_PURE = ("dagster", "requests", "looker_sdk", "urllib3", "boto3", "yaml")

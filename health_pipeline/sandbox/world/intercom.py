@@ -91,6 +91,12 @@ class MonthConversations:
         c = self.cols
         return np.where((c["link"] == ON_CONVERSATION) | (c["link"] == BY_CONTACT), c["company"], -1)
 
+    def companyless_contacts(self) -> int:
+        """How many distinct contacts the month's conversations without a company have."""
+        c = self.cols
+        rows = c["link"] != ON_CONVERSATION
+        return len(np.unique(contact_indices(c["company"][rows], c["contact"][rows], self.companies.lead_base)))
+
     def records(self, rows: np.ndarray) -> list[dict]:
         """Conversation objects (API 2.15 shape) for the given rows."""
         return build_conversations(self, rows)

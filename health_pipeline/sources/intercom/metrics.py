@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import AbstractSet, Any, Iterable, Mapping, NamedTuple
 
 from health_pipeline.sources.common.period import Period
-from health_pipeline.sources.intercom.attribution import NO_COMPANIES, Ambiguous, ContactCompanies, attribute
 from health_pipeline.sources.common.values import to_float, to_key
+from health_pipeline.sources.intercom.attribution import NO_COMPANIES, Ambiguous, ContactCompanies, attribute
 
 METRICS: tuple[str, ...] = (
     "total_conversations",
