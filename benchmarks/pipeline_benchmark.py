@@ -1025,7 +1025,9 @@ in a fresh process as the pipeline runs it (the four source extractions concurre
 the upsert of the month's `Health_Score__c` records); on S and M, the same month extracted account by
 account as the original system did (`benchmarks/per_account_reference.py`), whose metric frames must equal
 the bulk ones. "Calls" are requests sent, retries included (the emulators' counters agree). "Minimum" is
-computed from the data the emulators serve: Intercom ceil(N/150) search pages, Jira ceil(N/100) (the server
+computed from the data the emulators serve: Intercom ceil(N/150) search pages plus ceil(C/150) contact searches
+for the C distinct contacts of the month's company-less conversations (150 ids a call: ten `id IN` groups of 15,
+one full page), Jira ceil(N/100) (the server
 caps a page at 100; N counts the issues of the JQL widened by a day each side, which the product must fetch
 because Jira reads JQL dates in the API user's time zone), Looker 1 login + 3 runs, Salesforce 1 login (OAuth token) + ceil(N/2000) query pages per object
 (N = records of the mapped accounts matching the contract's filters), the write-back 1 login + 6 for one Bulk
