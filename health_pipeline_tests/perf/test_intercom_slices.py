@@ -18,6 +18,7 @@ from health_pipeline_tests.conftest import source_resources
 
 PERIOD = Period(2025, 6)
 SEARCH = "POST /conversations/search"
+CONTACTS = "POST /contacts/search"
 
 
 def keys(sandbox) -> list[tuple[str, Any]]:
@@ -51,7 +52,8 @@ def test_a_small_month_keeps_one_cursor_and_the_minimum_calls(sandbox):
     """200 accounts: ~18 pages, fewer than 10 per slice for 2 slices: the probe page is the first page."""
     conversations = served(sandbox, PERIOD.unix_start, PERIOD.unix_end)
     result = extract_intercom(source_resources(sandbox)["intercom"], PERIOD, keys(sandbox))
-    assert sandbox.intercom.calls.snapshot() == {SEARCH: math.ceil(conversations / MAX_PER_PAGE)}
+    lookups = math.ceil(result.facts["contacts_looked_up"] / MAX_PER_PAGE)  # the company-less conversations' contacts
+    assert sandbox.intercom.calls.snapshot() == {SEARCH: math.ceil(conversations / MAX_PER_PAGE), CONTACTS: lookups}
     assert result.facts["search_streams"] == 1 and result.facts["probe_calls"] == 0
     assert result.facts["conversations"] == conversations
 
@@ -66,13 +68,15 @@ def test_a_large_month_is_searched_in_concurrent_slices_with_the_same_metrics(sa
     pd.testing.assert_frame_equal(sliced.frame, single.frame, check_exact=False, rtol=1e-12)
     per_slice = [served(sandbox, lo, hi) for lo, hi in slice_windows(PERIOD, 4)]
     expected = 1 + sum(math.ceil(n / MAX_PER_PAGE) for n in per_slice)  # the probe, then each slice's pages
-    assert sliced_calls == {SEARCH: expected}
+    lookups = sliced.facts["contact_search_calls"]
+    assert lookups == math.ceil(sliced.facts["contacts_looked_up"] / MAX_PER_PAGE)
+    assert sliced_calls == {SEARCH: expected, CONTACTS: lookups}
     whole = math.ceil(served(sandbox, PERIOD.unix_start, PERIOD.unix_end) / MAX_PER_PAGE)
-    assert sandbox.intercom.calls.snapshot() == {SEARCH: whole}
+    assert sandbox.intercom.calls.snapshot() == {SEARCH: whole, CONTACTS: lookups}
     assert whole < expected <= whole + 4
     assert sliced.facts["search_streams"] == 4 and sliced.facts["probe_calls"] == 1
     assert sliced.facts["conversations"] == single.facts["conversations"]  # each conversation counted once
-    assert sliced.pages == {SEARCH: expected}
+    assert sliced.pages == {SEARCH: expected, CONTACTS: lookups}
 
 
 def _after_first_answer(emulator: Any, endpoint: str, action: Callable[[], None]) -> Iterator[None]:
