@@ -1,1 +1,1 @@
-"""The Intercom API 2.15 emulator: conversation search with cursor paging."""
+"""The Intercom API 2.15 emulator: conversation and contact search with cursor paging, strict to 2.15's field tables."""
