@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 from array import array
 from dataclasses import dataclass, field
-from typing import AbstractSet, Any, Iterable, Mapping, NamedTuple
+from typing import AbstractSet, Any, Iterable, Iterator, Mapping, NamedTuple
 
 from health_pipeline.sources.common.period import Period
 from health_pipeline.sources.common.values import to_float, to_key
@@ -97,6 +98,34 @@ def _contribution(conv: dict) -> _Contribution:
                          rating if rating is not None and 1 <= rating <= 5 else None)
 
 
+class _Waiting:
+    """Conversations waiting for their contacts' companies, stored compactly: the contact id (a tuple only when
+    several), three floats (NaN: missing) and one byte of flags each; ~110 bytes a conversation."""
+
+    _HIGH, _ESCALATED, _CLOSED = 1, 2, 4
+
+    def __init__(self) -> None:
+        self._contacts: list[str | tuple[str, ...]] = []
+        self._values = array("d")
+        self._flags = bytearray()
+
+    def add(self, contacts: tuple[str, ...], part: _Contribution) -> None:
+        """Keep one conversation's contact ids and metric inputs."""
+        self._contacts.append(contacts[0] if len(contacts) == 1 else contacts)
+        for value in (part.first_response, part.resolution, part.rating):
+            self._values.append(math.nan if value is None else value)
+        self._flags.append(self._HIGH * part.high_priority + self._ESCALATED * part.escalated
+                           + self._CLOSED * part.closed)
+
+    def __iter__(self) -> Iterator[tuple[tuple[str, ...], _Contribution]]:
+        for i, contacts in enumerate(self._contacts):
+            first_response, resolution, rating = (None if math.isnan(v) else v for v in self._values[3 * i:3 * i + 3])
+            flags = self._flags[i]
+            yield ((contacts,) if isinstance(contacts, str) else contacts,
+                   _Contribution(bool(flags & self._HIGH), bool(flags & self._ESCALATED), first_response, resolution,
+                                 bool(flags & self._CLOSED), rating))
+
+
 def _contact_ids(conv: dict) -> tuple[str, ...]:
     """The ids of the conversation's contacts (`contacts.contacts[].id`)."""
     contacts = conv.get("contacts")
@@ -140,7 +169,7 @@ class IntercomAccumulator:
         self.unattributed = 0  # of those, no contact or contacts with no company: counted nowhere
         self._seen: set = set()
         self._companies: dict[str, _Company] = {}
-        self._pending: list[tuple[tuple[str, ...], _Contribution]] = []
+        self._pending = _Waiting()
 
     def add_page(self, conversations: list[dict]) -> None:
         """Fold one page of search results (the `conversations` list) into the aggregates."""
@@ -170,7 +199,7 @@ class IntercomAccumulator:
         self.without_company += 1
         contacts = _contact_ids(conv)
         if contacts:
-            self._pending.append((contacts, _contribution(conv)))
+            self._pending.add(contacts, _contribution(conv))
         else:
             self.unattributed += 1
 
@@ -205,7 +234,7 @@ class IntercomAccumulator:
             else:
                 self.attributed_by_contact += 1
                 self._fold(verdict, part)
-        self._pending = []
+        self._pending = _Waiting()
 
     def result(self) -> dict[str, dict[str, float | int | None]]:
         """Metrics per Intercom company id, for every company seen in the period."""
