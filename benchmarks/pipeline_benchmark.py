@@ -1054,7 +1054,8 @@ Looker 1 login + 3 runs, Salesforce 1 login (OAuth token) + the query batches th
 (N = records of the mapped accounts matching the contract's filters), the write-back 1 login + 5 + the status
 polls the job needs for one Bulk API 2.0 job (create, upload, close, polls, successful and failed results) or
 ceil(N/200) Collections calls. Where short pages cost calls, the minimum column also says what full pages
-would have taken: those calls are the server's, not the product's. Peak memory is the month process's VmHWM (the emulators run elsewhere).
+would have taken: those calls are the server's, not the product's. A scenario whose settings line names no
+emulator behaviour was measured before the switch existed, with full pages and jobs done at the first poll. Peak memory is the month process's VmHWM (the emulators run elsewhere).
 
 {RESULTS}
 {LIMITS}

@@ -22,11 +22,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         "first poll, a UTC Jira user (default: the harder behaviours the real services show)")
 
 
+def build_sandbox(args: argparse.Namespace) -> Sandbox:
+    """The sandbox the options describe (not started)."""
+    return Sandbox(seed=args.seed, accounts=args.accounts, fixture_dir=args.fixture_dir,
+                   phase2_fields=not args.no_phase2, state_dir=args.state_dir,
+                   realism=EmulatorRealism.gentle() if args.gentle else EmulatorRealism.harder())
+
+
 def run(args: argparse.Namespace) -> int:
     """Start the sandbox, write the env file, and serve until interrupted."""
-    sandbox = Sandbox(seed=args.seed, accounts=args.accounts, fixture_dir=args.fixture_dir,
-                      phase2_fields=not args.no_phase2, state_dir=args.state_dir,
-                      realism=EmulatorRealism.gentle() if args.gentle else EmulatorRealism.harder())
+    sandbox = build_sandbox(args)
     with sandbox:
         print(f"emulators:  {'gentle' if args.gentle else 'harder'} ({sandbox.realism})")
         env_file = sandbox.write_env_file(args.env_file)

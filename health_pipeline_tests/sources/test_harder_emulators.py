@@ -4,6 +4,7 @@ nextRecordsUrl), Bulk API 2.0 jobs that need several polls, and a Jira user west
 gentle sandbox over the same world gives the same metric frames."""
 from __future__ import annotations
 
+import argparse
 import math
 from datetime import datetime, timezone
 from typing import Iterator
@@ -11,6 +12,7 @@ from typing import Iterator
 import pandas as pd
 import pytest
 
+from health_pipeline.commands import sandbox as sandbox_command
 from health_pipeline.delivery.records import EXTERNAL_ID, health_score_records
 from health_pipeline.delivery.salesforce_writer import upsert_health_scores
 from health_pipeline.partitions import MONTHLY
@@ -122,3 +124,13 @@ def test_realism_settings_are_checked_and_paging_is_counted_as_served():
     assert EmulatorRealism.harder().salesforce_batches(1001) == 3
     assert EmulatorRealism.harder().salesforce_batches(1001, "batchSize=200") == 6
     assert EmulatorRealism.gentle().salesforce_batches(1001) == 1
+
+
+def test_the_sandbox_command_is_harder_unless_asked_to_be_gentle(tmp_path):
+    parser = argparse.ArgumentParser()
+    sandbox_command.add_arguments(parser)
+    state = ["--state-dir", str(tmp_path)]
+    assert sandbox_command.build_sandbox(parser.parse_args(state)).realism == EmulatorRealism.harder()
+    gentle = sandbox_command.build_sandbox(parser.parse_args([*state, "--gentle"]))
+    assert gentle.realism == EmulatorRealism.gentle()
+    assert (gentle.jira.user_time_zone, gentle.salesforce.batch_cap, gentle.jira.paging.short_every) == ("UTC", 2000, 0)
