@@ -11,13 +11,15 @@ import pytest
 from health_pipeline.delivery.records import EXTERNAL_ID
 from health_pipeline.delivery.sink_resource import HealthScoreSinkResource
 from health_pipeline.deployment.production import production_resources
-from health_pipeline_tests.delivery.conftest import ACCOUNT_IDS, Org, org, tls  # noqa: F401 (fixtures)
+from health_pipeline_tests.delivery import conftest as delivery_fixtures
+from health_pipeline_tests.delivery.conftest import ACCOUNT_IDS, Org
 from health_pipeline_tests.delivery.frames import scores_frame
 from health_pipeline_tests.delivery.test_delivery_asset import PERIOD, failure, run, sink_metadata
 from health_pipeline_tests.delivery.test_diff_sync import hand_edited_month, rescored
 from health_pipeline_tests.production.conftest import BUCKET
 
 PREFIX = "exports/health"
+tls, org = delivery_fixtures.tls, delivery_fixtures.org  # the delivery tests' per-test org, here too
 
 
 @pytest.fixture
