@@ -5,7 +5,8 @@ Start it with `EmulatorServer(emulator, ssl_context=SandboxTLS().server_context(
 `health_pipeline.sources.salesforce.session.build_salesforce_session(login_url_override=server.url, ...)`.
 Speaks: OAuth 2.0 token (client credentials, JWT bearer), the legacy SOAP password login (refused from API
 65.0), 414 for a request URI plus headers over 16,384 bytes, REST query/queryMore with cursors, describe, sObject rows (create, read,
-update, delete, upsert by external ID), sObject Collections upsert and Bulk API 2.0 ingest.
+update, delete, upsert by external ID), sObject Collections upsert and Bulk API 2.0 ingest. How hard it is (query
+batches capped below 2,000, Bulk jobs in progress for some polls) is set by `health_pipeline.sandbox.realism`.
 """
 from __future__ import annotations
 
