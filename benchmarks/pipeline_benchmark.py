@@ -19,6 +19,7 @@ written to docs/performance.md (scenarios not run this time keep their last resu
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import multiprocessing as mp
@@ -134,7 +135,7 @@ def indexed_salesforce_emulator(records: dict, **kwargs: Any) -> Any:
 
 
 def _host(name: str, seed: int, accounts: int, as_of: str, latency: float, rate: tuple[int, float] | None,
-          state_dir: str, conn: Any) -> None:
+          state_dir: str, realism: Any, conn: Any) -> None:
     """Serve one emulator over the world until told to stop; answer counter and data questions."""
     from health_pipeline.sandbox.runner import SandboxCredentials
     from health_pipeline.sandbox.server.emulator import EmulatorServer
@@ -159,6 +160,7 @@ def _host(name: str, seed: int, accounts: int, as_of: str, latency: float, rate:
             emulator = indexed_salesforce_emulator(world.salesforce_records(), **creds.salesforce_logins())
             tls = SandboxTLS(Path(state_dir))
             context = tls.server_context()
+        realism.apply(emulator)  # short Jira pages, smaller Salesforce batches, slow Bulk jobs (unless --gentle)
         server = EmulatorServer(emulator, ssl_context=context)
         # The sandbox server writes a reply's headers and body in two sends; without TCP_NODELAY, Nagle's
         # algorithm holds the body until the client's delayed ACK (~40 ms a request on Linux), a cost no vendor
@@ -227,14 +229,15 @@ class Hosts:
     """The four emulator processes of one scenario."""
 
     def __init__(self, ctx: Any, seed: int, accounts: int, as_of: str, latency: float,
-                 rates: dict[str, tuple[int, float] | None], state_dir: Path) -> None:
+                 rates: dict[str, tuple[int, float] | None], state_dir: Path, realism: Any) -> None:
         self._conns: dict[str, Any] = {}
         self._procs: dict[str, Any] = {}
         self.info: dict[str, dict] = {}
         for name in SOURCES:
             parent, child = ctx.Pipe()
             process = ctx.Process(target=_host, name=f"sandbox-{name}", daemon=True,
-                                  args=(name, seed, accounts, as_of, latency, rates.get(name), str(state_dir), child))
+                                  args=(name, seed, accounts, as_of, latency, rates.get(name), str(state_dir), realism,
+                                        child))
             process.start()
             self._conns[name], self._procs[name] = parent, process
         for name in SOURCES:
@@ -518,8 +521,16 @@ def served_data(hosts: Hosts, period_label: str, account_ids: list[str]) -> dict
             "salesforce": dict(zip(statements, counts))}
 
 
-def minimum_calls(hosts: Hosts, bulk: dict, period_label: str, served: dict[str, Any]) -> dict[str, Any]:
-    """The fewest calls the served data allows, per source (Intercom also for the slices the run used)."""
+def realism_of(args: argparse.Namespace) -> Any:
+    """The emulators' behaviour: the sandbox's harder default, or the gentle one with --gentle."""
+    from health_pipeline.sandbox.realism import EmulatorRealism
+    return EmulatorRealism.gentle() if args.gentle else EmulatorRealism.harder()
+
+
+def minimum_calls(hosts: Hosts, bulk: dict, period_label: str, served: dict[str, Any], realism: Any) -> dict[str, Any]:
+    """The fewest calls the served data allows, per source (Intercom also for the slices the run used), counted
+    from the pages the servers actually offer: Jira's capped and sometimes shorter pages, Salesforce's capped
+    query batches and the status polls a Bulk API 2.0 job needs before it completes."""
     from health_pipeline.sources.common.period import Period
     from health_pipeline.sources.intercom.resource import slice_windows, window_search
 
@@ -539,12 +550,15 @@ def minimum_calls(hosts: Hosts, bulk: dict, period_label: str, served: dict[str,
         intercom["sliced"] = sum(pages(n, INTERCOM_PAGE) for n in slices) + probes
     per_object = served["salesforce"]
     write = bulk["write"]
-    write_minimum = 1 + (BULK_JOB_CALLS if write["method"] == "bulk2" else pages(write["records"], SF_COLLECTION))
+    bulk_job = BULK_JOB_CALLS - 1 + realism.bulk_job_polls()
+    write_minimum = 1 + (bulk_job if write["method"] == "bulk2" else pages(write["records"], SF_COLLECTION))
     return {
         "intercom": intercom,
-        "jira": {"served": served["issues"], "minimum": pages(served["issues"], JIRA_PAGE)},
+        "jira": {"served": served["issues"], "minimum": realism.jira_paging().pages(served["issues"], JIRA_PAGE),
+                 "full_pages": pages(served["issues"], JIRA_PAGE)},
         "looker": {"minimum": 4},
-        "salesforce": {"records": per_object, "minimum": 1 + sum(pages(n, SF_BATCH) for n in per_object.values())},
+        "salesforce": {"records": per_object, "minimum": 1 + sum(realism.salesforce_batches(n) for n in per_object.values()),
+                       "full_batches": 1 + sum(pages(n, SF_BATCH) for n in per_object.values())},
         "write": {"records": write["records"], "minimum": write_minimum},
     }
 
@@ -575,7 +589,7 @@ def run_scenario(ctx: Any, label: str, args: argparse.Namespace, jira_rate: tupl
         write_config_dir(config_dir, args.seed, accounts, as_of)
         started = time.perf_counter()
         hosts = Hosts(ctx, args.seed, accounts, as_of, args.latency_ms / 1000.0,
-                      {"intercom": INTERCOM_RATE, "jira": jira_rate}, workdir / "tls")
+                      {"intercom": INTERCOM_RATE, "jira": jira_rate}, workdir / "tls", realism_of(args))
         setup_seconds = time.perf_counter() - started
         try:
             frames = workdir / "frames"
@@ -594,7 +608,7 @@ def run_scenario(ctx: Any, label: str, args: argparse.Namespace, jira_rate: tupl
             bulk = in_fresh_process(ctx, "bulk", spec)
             bulk["sandbox_cpu_seconds"] = round(hosts.cpu() - cpu_before, 1)
             server_bulk = hosts.calls()
-            minimum = minimum_calls(hosts, bulk, period, served)
+            minimum = minimum_calls(hosts, bulk, period, served, realism_of(args))
             hosts.reset()
             alone = {}
             for name in (SOURCES if args.alone else ()):
@@ -641,7 +655,8 @@ def settings_of(args: argparse.Namespace, jira_rate: tuple[int, float] | None) -
             "intercom_slices": args.intercom_slices or intercom.time_slices,
             "intercom_pacing": [intercom.max_calls_per_window, intercom.rate_window_seconds],
             "min_pages_per_slice": intercom.min_pages_per_slice,
-            "soql_id_filter_max": SalesforceResource().soql_id_filter_max}
+            "soql_id_filter_max": SalesforceResource().soql_id_filter_max,
+            "realism": dataclasses.asdict(realism_of(args))}
 
 
 # --- report -----------------------------------------------------------------------------------------------------
@@ -652,6 +667,13 @@ def _calls(stats: dict) -> int:
 
 def _retries(stats: dict) -> int:
     return sum(stats["retries"].values())
+
+
+def served_note(minimum: int, if_full: int | None) -> str:
+    """The minimum as the server pages it, and what full pages would have taken when that differs."""
+    if if_full is None or if_full == minimum:
+        return fmt(minimum)
+    return f"{fmt(minimum)} as served ({fmt(if_full)} if every page were full)"
 
 
 def source_rows(result: dict) -> list[dict]:
@@ -671,7 +693,8 @@ def source_rows(result: dict) -> list[dict]:
          "seconds": s["intercom"]["seconds"], "served": f"{fmt(ic['served'])} conversations"},
         {"key": "jira", "source": "Jira", "endpoints": "POST /rest/api/3/search/jql", "calls": _calls(s["jira"]),
          "retries": _retries(s["jira"]), "minimum": minimum["jira"]["minimum"],
-         "minimum_note": fmt(minimum["jira"]["minimum"]), "seconds": s["jira"]["seconds"],
+         "minimum_note": served_note(minimum["jira"]["minimum"], minimum["jira"].get("full_pages")),
+         "seconds": s["jira"]["seconds"],
          "served": f"{fmt(minimum['jira']['served'])} issues"},
         {"key": "looker", "source": "Looker", "endpoints": "login + 3 inline queries for the month",
          "calls": _calls(s["looker"]),
@@ -680,7 +703,8 @@ def source_rows(result: dict) -> list[dict]:
          "seconds": s["looker"]["seconds"],
          "served": f"{fmt(s['looker']['facts'].get('platform_rows_in_month'))} platform rows of the month"},
         {"key": "salesforce", "source": "Salesforce (read)", "endpoints": "OAuth token + query/queryMore pages", "calls": _calls(s["salesforce"]),
-         "retries": _retries(s["salesforce"]), "minimum": sf["minimum"], "minimum_note": fmt(sf["minimum"]),
+         "retries": _retries(s["salesforce"]), "minimum": sf["minimum"],
+         "minimum_note": served_note(sf["minimum"], sf.get("full_batches")),
          "seconds": s["salesforce"]["seconds"],
          "served": ", ".join(f"{k.removesuffix('__c').replace('_', ' ')} {fmt(v)}" for k, v in sf["records"].items())},
     ]
@@ -881,7 +905,19 @@ def settings_line(settings: dict) -> str:
             + f"; Intercom client paced at {settings['intercom_pacing'][0]:,} per {settings['intercom_pacing'][1]:.0f} s, "
             f"up to {settings['intercom_slices']} time slices (at least {settings['min_pages_per_slice']} pages each); "
             f"Salesforce names the accounts in SOQL up to {settings['soql_id_filter_max']:,} mapped accounts; "
-            f"Bulk API 2.0 poll every {settings['poll_seconds']} s; world seed {settings['seed']}")
+            f"Bulk API 2.0 poll every {settings['poll_seconds']} s; world seed {settings['seed']}"
+            + realism_note(settings.get("realism")))
+
+
+def realism_note(realism: dict | None) -> str:
+    """How hard the emulators were (figures measured before the switch existed say nothing)."""
+    if not realism:
+        return ""
+    jira = (f"every {realism['jira_short_page_every']}th Jira page {realism['jira_short_page_size']} issues"
+            if realism["jira_short_page_every"] else "full Jira pages")
+    return (f"; emulators: Jira pages capped at {realism['jira_page_cap']}, {jira}, Jira user in "
+            f"{realism['jira_user_time_zone']}, Salesforce query batches capped at {realism['salesforce_batch_cap']:,}, "
+            f"Bulk jobs in progress for {realism['bulk_polls_before_complete']} poll(s)")
 
 
 def memory_lines(results: dict[str, dict]) -> list[str]:
@@ -1025,14 +1061,19 @@ in a fresh process as the pipeline runs it (the four source extractions concurre
 the upsert of the month's `Health_Score__c` records); on S and M, the same month extracted account by
 account as the original system did (`benchmarks/per_account_reference.py`), whose metric frames must equal
 the bulk ones. "Calls" are requests sent, retries included (the emulators' counters agree). "Minimum" is
-computed from the data the emulators serve: Intercom ceil(N/150) search pages plus ceil(C/150) contact searches
-for the C distinct contacts of the month's company-less conversations (150 ids a call: ten `id IN` groups of 15,
-one full page), Jira ceil(N/100) (the server
-caps a page at 100; N counts the issues of the JQL widened by a day each side, which the product must fetch
-because Jira reads JQL dates in the API user's time zone), Looker 1 login + 3 runs, Salesforce 1 login (OAuth token) + ceil(N/2000) query pages per object
-(N = records of the mapped accounts matching the contract's filters), the write-back 1 login + 6 for one Bulk
-API 2.0 job (create, upload, close, one poll, successful and failed results) or ceil(N/200) Collections
-calls. Peak memory is the month process's VmHWM (the emulators run elsewhere).
+computed from the data the emulators serve, paged as they serve it (the sandbox's harder emulators, as the real
+vendors: Jira pages capped at 100 and every third one shorter, Salesforce query batches capped at 500, Bulk jobs
+in progress for two polls; the settings line of each scenario says which were on): Intercom ceil(N/150) search
+pages plus ceil(C/150) contact searches for the C distinct contacts of the month's company-less conversations
+(150 ids a call: ten `id IN` groups of 15, one full page), Jira the pages the server offers for N issues asked
+100 at a time (N counts the issues of the JQL widened by a day each side, which the product must fetch because
+Jira reads JQL dates in the API user's time zone), Looker 1 login + 3 runs, Salesforce 1 login (OAuth token) +
+the query batches the server offers per object (N = records of the mapped accounts matching the contract's
+filters), the write-back 1 login + 5 + the status polls the job needs for one Bulk API 2.0 job (create, upload,
+close, polls, successful and failed results) or ceil(N/200) Collections calls. Where short pages cost calls, the
+minimum column also says what full pages would have taken: those calls are the server's, not the product's. A
+scenario whose settings line names no emulator behaviour was measured before the switch existed, with full pages
+and jobs done at the first poll. Peak memory is the month process's VmHWM (the emulators run elsewhere).
 
 {RESULTS}
 {LIMITS}
@@ -1101,6 +1142,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="also run each source alone (no other source competing for the CPU)")
     parser.add_argument("--poll-seconds", type=float, default=0.2, help="Bulk API 2.0 poll interval (default 0.2)")
     parser.add_argument("--seed", type=int, default=7, help="the synthetic world's seed (default 7)")
+    parser.add_argument("--gentle", action="store_true",
+                        help="kinder emulators: full Jira and Salesforce pages, Bulk jobs done at the first poll "
+                        "(default: the sandbox's harder behaviours)")
     parser.add_argument("--docs", default=str(PROJECT / "docs" / "performance.md"),
                         help="Markdown page to (re)write; '' to skip (default docs/performance.md)")
     parser.add_argument("--json", default="", help="also write the raw results to this JSON file")

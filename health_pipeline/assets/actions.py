@@ -11,7 +11,7 @@ from health_pipeline.actions.records import TASK_EXTERNAL_ID, TASK_SOBJECT, dige
 from health_pipeline.assets.action_metadata import alerts_metadata
 from health_pipeline.delivery.alert_digest import SlackAlertsResource
 from health_pipeline.delivery.alert_files import alerts_path, digest_path, failed_tasks_path, write_text_atomically
-from health_pipeline.delivery.csv_output import write_csv_atomically, write_failed_records
+from health_pipeline.delivery.csv_output import failed_rows, write_csv_atomically
 from health_pipeline.delivery.salesforce_writer import upsert_health_scores
 from health_pipeline.delivery.sink_resource import HealthScoreSinkResource
 from health_pipeline.partitions import MONTHLY
@@ -66,11 +66,12 @@ def upsert_tasks(context: dg.AssetExecutionContext, records: list[dict], sink: H
     outcome = upsert_health_scores(client.sf, records, bulk_threshold=sink.bulk_threshold,
                                    collection_size=sink.collection_size, poll_seconds=sink.bulk_poll_seconds,
                                    sobject=TASK_SOBJECT, external_id=TASK_EXTERNAL_ID)
-    refused = write_failed_records(outcome.failed, failed_tasks_path(sink.output_dir, period))
+    refused = sink.keep_rows(failed_rows(outcome.failed), period, "failed_alert_tasks",
+                             failed_tasks_path(sink.output_dir, period))
     metadata: dict[str, Any] = {"created": outcome.created, "updated": outcome.updated, "failed": len(outcome.failed),
                                 "method": outcome.method, "write_api_calls": outcome.api_calls}
     if refused is not None:
-        metadata["failed_tasks_path"] = dg.MetadataValue.path(str(refused.resolve()))
+        metadata["failed_tasks_path"] = dg.MetadataValue.path(refused)
         context.log.warning(f"{period}: {len(outcome.failed)} alert tasks refused by Salesforce, kept in {refused}")
     if len(outcome.failed) > sink.failure_tolerance:
         raise dg.Failure(description=f"{len(outcome.failed)} of {len(records)} alert tasks for {period} were refused "

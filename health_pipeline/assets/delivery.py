@@ -10,7 +10,7 @@ import pandas as pd
 from health_pipeline.assets.delivery_metadata import log_row, log_table, outcome_metadata, preview_metadata
 from health_pipeline.assets.score_metadata import tier_metadata
 from health_pipeline.delivery.coverage_guard import coverage_of
-from health_pipeline.delivery.csv_output import write_csv_atomically, write_failed_records, write_rows_or_remove
+from health_pipeline.delivery.csv_output import failed_rows, write_csv_atomically
 from health_pipeline.delivery.delivery_log import append_row
 from health_pipeline.delivery.records import SOBJECT, health_score_records, utc_timestamp
 from health_pipeline.delivery.salesforce_sync import plan_month, sync_month
@@ -27,7 +27,8 @@ NOT_CONFIGURED = ("Salesforce is not configured (no SF_CONSUMER_KEY / SF_CONSUME
 def keep_conflicts(context: dg.AssetExecutionContext, plan: SyncPlan, sink: HealthScoreSinkResource,
                    period: str) -> dict[str, Any]:
     """Write the month's conflicts CSV (or remove a stale one), log the preview, and describe both."""
-    path = write_rows_or_remove([conflict.row() for conflict in plan.conflicts], sink.conflicts_file(period))
+    path = sink.keep_rows([conflict.row() for conflict in plan.conflicts], period, "conflicts",
+                          sink.conflicts_file(period))
     context.log.info(f"{period}: sync preview {plan.preview()}")
     if path is not None:
         action = "overwritten" if plan.policy == "overwrite" else "kept as edited (not overwritten)"
@@ -59,7 +60,8 @@ def deliver(context: dg.AssetExecutionContext, records: list[dict], sink: Health
     outcome = sync_month(client, records, period, policy=sink.conflict_policy, bulk_threshold=sink.bulk_threshold,
                          collection_size=sink.collection_size, poll_seconds=sink.bulk_poll_seconds,
                          on_plan=lambda plan: previewed.update(keep_conflicts(context, plan, sink, period)))
-    failed_file = write_failed_records(outcome.upsert.failed, sink.failed_records_file(period))
+    failed_file = sink.keep_rows(failed_rows(outcome.upsert.failed), period, "failed_records",
+                                 sink.failed_records_file(period))
     row = log_row(outcome, period, context.run.run_id, started, utc_timestamp(datetime.now(timezone.utc)))
     store = sink.delivery_log_store()
     log_location = append_row(row, store)

@@ -1,5 +1,4 @@
 """What the delivery asset shows in the UI: tiers, refused records, the sync preview and the delivery log."""
-from pathlib import Path
 from typing import Any, Sequence
 
 import dagster as dg
@@ -32,16 +31,16 @@ def failed_examples(failed: Sequence[tuple[dict, str]]) -> dg.MetadataValue:
     return dg.MetadataValue.md(pd.DataFrame(rows, columns=["key", "account", "error"]).to_markdown(index=False))
 
 
-def preview_metadata(plan: SyncPlan, conflicts_file: Path | None) -> dict[str, Any]:
+def preview_metadata(plan: SyncPlan, conflicts_file: str | None) -> dict[str, Any]:
     """The sync preview: total, to create, to update, unchanged, conflicts and invalid records."""
     metadata: dict[str, Any] = {"sync_preview": dg.MetadataValue.json(plan.preview()),
                                 "conflict_policy": plan.policy}
     if conflicts_file is not None:
-        metadata["conflicts_path"] = dg.MetadataValue.path(str(conflicts_file.resolve()))
+        metadata["conflicts_path"] = dg.MetadataValue.path(conflicts_file)
     return metadata
 
 
-def outcome_metadata(outcome: SyncOutcome, calls: dict[str, int], failed_file: Path | None) -> dict[str, Any]:
+def outcome_metadata(outcome: SyncOutcome, calls: dict[str, int], failed_file: str | None) -> dict[str, Any]:
     """What a live delivery did, for the UI (numbers are plotted over the months)."""
     upsert = outcome.upsert
     metadata: dict[str, Any] = {
@@ -51,7 +50,7 @@ def outcome_metadata(outcome: SyncOutcome, calls: dict[str, int], failed_file: P
         "api_calls_by_endpoint": dg.MetadataValue.json(calls),
     }
     if failed_file is not None:
-        metadata["failed_records_path"] = dg.MetadataValue.path(str(failed_file.resolve()))
+        metadata["failed_records_path"] = dg.MetadataValue.path(failed_file)
         metadata["failed_examples"] = failed_examples(upsert.failed)
     return metadata
 

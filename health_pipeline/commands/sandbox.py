@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import threading
 
+from health_pipeline.sandbox.realism import EmulatorRealism
 from health_pipeline.sandbox.runner import Sandbox
 
 
@@ -16,13 +17,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-phase2", action="store_true", help="an org without the Phase 2 relationship fields")
     parser.add_argument("--env-file", default=".env", help="where to write the environment variables (default .env)")
     parser.add_argument("--state-dir", default=".sandbox", help="where to keep the sandbox's CA certificate")
+    parser.add_argument("--gentle", action="store_true",
+                        help="kinder emulators than the vendors: full Jira and Salesforce pages, Bulk jobs done at the "
+                        "first poll, a UTC Jira user (default: the harder behaviours the real services show)")
+
+
+def build_sandbox(args: argparse.Namespace) -> Sandbox:
+    """The sandbox the options describe (not started)."""
+    return Sandbox(seed=args.seed, accounts=args.accounts, fixture_dir=args.fixture_dir,
+                   phase2_fields=not args.no_phase2, state_dir=args.state_dir,
+                   realism=EmulatorRealism.gentle() if args.gentle else EmulatorRealism.harder())
 
 
 def run(args: argparse.Namespace) -> int:
     """Start the sandbox, write the env file, and serve until interrupted."""
-    sandbox = Sandbox(seed=args.seed, accounts=args.accounts, fixture_dir=args.fixture_dir,
-                      phase2_fields=not args.no_phase2, state_dir=args.state_dir)
+    sandbox = build_sandbox(args)
     with sandbox:
+        print(f"emulators:  {'gentle' if args.gentle else 'harder'} ({sandbox.realism})")
         env_file = sandbox.write_env_file(args.env_file)
         for source in ("intercom", "jira", "looker", "salesforce", "slack"):
             print(f"{source:<11} {sandbox.url(source)}")

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import csv
+import io
 import os
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, TextIO, Union
 
 import pandas as pd
 
@@ -14,6 +15,7 @@ from health_pipeline.delivery.records import is_missing
 
 # a spreadsheet evaluates a cell starting with one of these as a formula (CSV injection)
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 Rows = Union[pd.DataFrame, Sequence[Mapping[str, Any]]]
 
 
@@ -30,6 +32,11 @@ def failed_records_path(output_dir: str | os.PathLike, period: str) -> Path:
 def conflicts_path(output_dir: str | os.PathLike, period: str) -> Path:
     """`{output_dir}/conflicts_{YYYY-MM}.csv`: the month's records edited in Salesforce since our last write."""
     return Path(output_dir) / f"conflicts_{period}.csv"
+
+
+def bucket_key(period: str, kind: str) -> str:
+    """`delivery/{YYYY-MM}/{kind}.csv`: a month's failed_records, conflicts or failed_alert_tasks CSV in the bucket."""
+    return f"delivery/{period}/{kind}.csv"
 
 
 def safe_cell(value: Any) -> Any:
@@ -49,18 +56,30 @@ def _table(rows: Rows) -> tuple[list[str], Iterable[Sequence[Any]]]:
     return columns, ([row.get(column) for column in columns] for row in rows)
 
 
+def _write_rows(rows: Rows, file: TextIO) -> None:
+    """The header and the spreadsheet-safe cells of `rows`, as CSV into an open text file."""
+    columns, values = _table(rows)
+    writer = csv.writer(file)
+    writer.writerow(columns)
+    writer.writerows([safe_cell(cell) for cell in row] for row in values)
+
+
+def csv_bytes(rows: Rows) -> bytes:
+    """`rows` as the UTF-8 bytes of the CSV file `write_csv_atomically` would write (for an object store)."""
+    buffer = io.StringIO(newline="")
+    _write_rows(rows, buffer)
+    return buffer.getvalue().encode("utf-8")
+
+
 def write_csv_atomically(rows: Rows, path: str | os.PathLike) -> Path:
     """Write `rows` to `path` through a temporary file in the same folder and `os.replace` (creating the folder)."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    columns, values = _table(rows)
     handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", newline="", dir=target.parent,
                                          prefix=f".{target.name}.", suffix=".tmp", delete=False)
     try:
         with handle:
-            writer = csv.writer(handle)
-            writer.writerow(columns)
-            writer.writerows([safe_cell(cell) for cell in row] for row in values)
+            _write_rows(rows, handle)
             handle.flush()
             os.fsync(handle.fileno())
         # the temporary file is created owner-only; give the result the usual permissions of a new file

@@ -67,15 +67,22 @@ class ParquetExportResource(ResourceWithS3Configuration):
         """Write (or overwrite) month `period`'s file; re-running a month replaces it."""
         return self.write_file(relative_key(period), parquet_bytes(frame))
 
-    def write_file(self, relative: str, body: bytes) -> ExportedFile:
+    def write_file(self, relative: str, body: bytes, content_type: str = PARQUET_CONTENT_TYPE) -> ExportedFile:
         """Write one file at `relative` (a key under the prefix, or a path under the local folder)."""
         if self.s3_bucket:
             self._client().put_object(Bucket=self.s3_bucket, Key=self._full_key(relative), Body=body,
-                                      ContentType=PARQUET_CONTENT_TYPE)
+                                      ContentType=content_type)
             return ExportedFile(f"s3://{self.s3_bucket}/{self._full_key(relative)}", len(body))
         path = Path(self._local_root()) / relative
         write_atomically(path, body)
         return ExportedFile(str(path), len(body))
+
+    def remove_file(self, relative: str) -> None:
+        """Remove the file at `relative` if there is one (a stale output a re-run no longer produces)."""
+        if self.s3_bucket:
+            self._client().delete_object(Bucket=self.s3_bucket, Key=self._full_key(relative))
+        else:
+            (Path(self._local_root()) / relative).unlink(missing_ok=True)
 
     def read_files(self, folder: str) -> list[bytes]:
         """Every `.parquet` file under `folder` (relative, like `write_file`), in key order."""

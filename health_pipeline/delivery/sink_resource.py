@@ -2,12 +2,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal, Optional
+from typing import Any, Literal, Mapping, Optional, Sequence
 
 import dagster as dg
 from pydantic import Field
 
-from health_pipeline.delivery.csv_output import conflicts_path, dry_run_path, failed_records_path
+from health_pipeline.delivery.csv_output import (
+    CSV_CONTENT_TYPE,
+    bucket_key,
+    conflicts_path,
+    csv_bytes,
+    dry_run_path,
+    failed_records_path,
+    write_rows_or_remove,
+)
 from health_pipeline.delivery.parquet_export import ParquetExportResource
 from health_pipeline.settings.pipeline import DeliverySettings
 
@@ -18,7 +26,8 @@ class HealthScoreSinkResource(dg.ConfigurableResource):
     dry_run: bool = Field(
         default=True, description="Write the month's records to a CSV file instead of Salesforce.")
     output_dir: str = Field(
-        default="output", description="Folder of the dry-run CSV and of the failed-records CSV.")
+        default="output", description="Folder of the dry-run CSV, and of the failed-records and conflicts CSVs when "
+        "no bucket is set.")
     bulk_threshold: int = Field(
         default=2000, ge=1, description="Use Bulk API 2.0 from this many records, sObject Collections below.")
     failure_tolerance: int = Field(
@@ -31,7 +40,8 @@ class HealthScoreSinkResource(dg.ConfigurableResource):
         default="skip", description="A record edited in Salesforce since our last write: 'skip' keeps the edit "
         "(reported in conflicts_<YYYY-MM>.csv), 'overwrite' replaces it with the computed record.")
     log_s3_bucket: Optional[str] = Field(
-        default=None, description="Bucket of the delivery log (production); unset: under output_dir.")
+        default=None, description="Bucket of the delivery log and of the failed-records and conflicts CSVs "
+        "(production); unset: under output_dir.")
     log_s3_prefix: str = Field(default="", description="Key prefix before delivery_log/ in the bucket.")
     log_s3_endpoint_url: Optional[str] = Field(default=None, description="S3 endpoint of the bucket (unset: AWS).")
 
@@ -54,6 +64,19 @@ class HealthScoreSinkResource(dg.ConfigurableResource):
     def conflicts_file(self, period: str) -> Path:
         """The conflicts CSV of month `period` (YYYY-MM): records edited in Salesforce since our last write."""
         return conflicts_path(self.output_dir, period)
+
+    def keep_rows(self, rows: Sequence[Mapping[str, Any]], period: str, kind: str, local_file: Path) -> str | None:
+        """Write the month's `kind` CSV (failed_records, conflicts, ...) beside the delivery log: in production
+        `delivery/YYYY-MM/<kind>.csv` in the bucket, else `local_file`; returns its s3:// URI or path. With no rows,
+        a stale copy is removed and None returned."""
+        if not self.log_s3_bucket:
+            path = write_rows_or_remove(rows, local_file)
+            return None if path is None else str(path.resolve())
+        store = self.delivery_log_store()
+        if not rows:
+            store.remove_file(bucket_key(period, kind))
+            return None
+        return store.write_file(bucket_key(period, kind), csv_bytes(rows), CSV_CONTENT_TYPE).location
 
     def delivery_log_store(self) -> ParquetExportResource:
         """Where the delivery log's Parquet files go: delivery_log/year=YYYY/month=MM/ in the bucket or output_dir."""

@@ -10,6 +10,7 @@ from typing import Any
 from health_pipeline.sandbox.intercom.emulator import IntercomEmulator
 from health_pipeline.sandbox.jira.emulator import JiraEmulator
 from health_pipeline.sandbox.looker.emulator import LookerEmulator
+from health_pipeline.sandbox.realism import EmulatorRealism
 from health_pipeline.sandbox.salesforce.emulator import SalesforceEmulator
 from health_pipeline.sandbox.salesforce.oauth import ConnectedApp
 from health_pipeline.sandbox.server.emulator import EmulatorServer
@@ -44,14 +45,16 @@ class SandboxCredentials:
 
 
 class Sandbox:
-    """The four emulators over one data set (a synthetic world or a fixture directory)."""
+    """The four emulators over one data set (a synthetic world or a fixture directory), as hard as `realism` says
+    (default: `EmulatorRealism.harder()`)."""
 
     JIRA_PROJECTS = "BUG,PLAT"  # the world keeps customer bugs in BUG and PLAT (OPS is internal)
 
     def __init__(self, seed: int = 7, accounts: int = 200, *, fixture_dir: str | Path | None = None,
                  phase2_fields: bool = True, state_dir: str | Path | None = None,
-                 credentials: SandboxCredentials | None = None) -> None:
+                 credentials: SandboxCredentials | None = None, realism: EmulatorRealism | None = None) -> None:
         self.credentials = credentials or SandboxCredentials()
+        self.realism = realism or EmulatorRealism.harder()
         self.data: Any = load_fixture_dir(fixture_dir) if fixture_dir else World(seed=seed, accounts=accounts)
         self.world = self.data if isinstance(self.data, World) else None
         creds = self.credentials
@@ -62,6 +65,8 @@ class Sandbox:
                                      client_secret=creds.looker_client_secret)
         self.salesforce = SalesforceEmulator(self.data.salesforce_records(), **creds.salesforce_logins(),
                                              phase2_fields=phase2_fields)
+        self.realism.apply(self.jira)
+        self.realism.apply(self.salesforce)
         self.slack = SlackWebhookEmulator()  # where the alert digest goes
         self._servers: dict[str, EmulatorServer] = {}
 

@@ -6,6 +6,7 @@ from typing import Iterator
 
 import pytest
 
+from health_pipeline.sandbox.realism import EmulatorRealism
 from health_pipeline.sandbox.runner import SandboxCredentials
 from health_pipeline.sandbox.salesforce.emulator import SalesforceEmulator
 from health_pipeline.sandbox.salesforce.values import make_id
@@ -46,10 +47,11 @@ def tls() -> Iterator[SandboxTLS]:
 
 @pytest.fixture
 def org(tls: SandboxTLS) -> Iterator[Org]:
-    """A fresh org per test: the seeded accounts and no Health_Score__c records yet."""
+    """A fresh org per test, as hard as the sandbox's default (smaller query batches, slow Bulk jobs): the seeded
+    accounts and no Health_Score__c records yet."""
     accounts = [{"Id": account_id, "Name": f"Account {n}", "Segment__c": "paid"}
                 for n, account_id in enumerate(ACCOUNT_IDS)]
-    emulator = SalesforceEmulator({"Account": accounts}, **CREDENTIALS.salesforce_logins())
+    emulator = EmulatorRealism.harder().apply(SalesforceEmulator({"Account": accounts}, **CREDENTIALS.salesforce_logins()))
     with EmulatorServer(emulator, ssl_context=tls.server_context()) as server:
         emulator.base_url = server.url
         resource = SalesforceResource(consumer_key=CREDENTIALS.sf_consumer_key,

@@ -18,6 +18,7 @@ import requests
 
 from health_pipeline.sandbox.jira.emulator import REMOVED_MESSAGE, UNAUTHENTICATED, JiraEmulator
 from health_pipeline.sandbox.jira.jql import JqlError, parse
+from health_pipeline.sandbox.jira.paging import JiraPaging
 from health_pipeline.sandbox.server.emulator import EmulatorServer
 from health_pipeline.sandbox.world.fixtures import FixtureData
 from health_pipeline.sources.common.period import Period
@@ -271,3 +272,17 @@ def test_parser_builds_the_expected_tree():
     assert parse("resolution = EMPTY").where.op == "is"
     with pytest.raises(JqlError, match="Unbounded"):
         parse("order by created")
+
+
+def test_short_pages_keep_the_cursor_complete(session, pinned_server):
+    emulator = pinned_server.emulator
+    jql = build_bug_jql(["BUG", "PLAT"], Period.parse("2025-06"))
+    full, full_sizes = read_all(session, pinned_server.url, {"jql": jql, "fields": ["created"], "maxResults": 2})
+    emulator.paging = JiraPaging(cap=100, short_every=2, short_size=1)  # every second page holds one issue
+    try:
+        issues, sizes = read_all(session, pinned_server.url, {"jql": jql, "fields": ["created"], "maxResults": 2})
+    finally:
+        emulator.paging = JiraPaging()
+    assert (full_sizes, sizes) == ([2, 2, 2], [2, 1, 2, 1]) == ([2, 2, 2], [emulator.paging.size(2, 0)] + [1, 2, 1])
+    assert [issue["key"] for issue in issues] == [issue["key"] for issue in full] == CONTRACT_KEYS_JUNE
+    assert JiraPaging(100, 2, 1).pages(len(full), 2) == len(sizes)

@@ -342,3 +342,16 @@ def test_soql_parser_rejects_and_locates_errors():
     assert "ERROR at Row:2:Column:27" in info.value.render("SELECT Id\nFROM Account WHERE Name = = 'x'")
     dated = parse(format_soql("SELECT Id FROM Case WHERE CreatedDate >= {}", datetime(2026, 10, 1, tzinfo=timezone.utc)))
     assert dated.where.value.kind == "DATETIME"
+
+
+def test_a_batch_cap_makes_batches_smaller_than_asked(big):
+    big.emulator.batch_cap = 700  # the server's choice ("can be smaller"), whatever the client asks
+    try:
+        sf = big.client()
+        asked_max = sf.query("SELECT Id FROM Account", headers={"Sforce-Query-Options": "batchSize=2000"})
+        asked_less = sf.query("SELECT Id FROM Account", headers={"Sforce-Query-Options": "batchSize=300"})
+        everything = sf.query_all("SELECT Id FROM Account")["records"]
+    finally:
+        big.emulator.batch_cap = 2000
+    assert (len(asked_max["records"]), asked_max["done"], len(asked_less["records"])) == (700, False, 300)
+    assert len(everything) == 4500 == len({r["Id"] for r in everything})

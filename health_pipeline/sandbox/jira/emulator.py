@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from health_pipeline.sandbox.jira.evaluate import JiraSearch
 from health_pipeline.sandbox.jira.jql import JqlError
+from health_pipeline.sandbox.jira.paging import JiraPaging
 from health_pipeline.sandbox.server.emulator import Emulator, Request, Response, json_response
 from health_pipeline.sandbox.server.faults import RateDecision
 from health_pipeline.sandbox.server.reply_faults import LOOP_CURSOR
@@ -61,7 +62,7 @@ class JiraEmulator(Emulator):
                  user_time_zone: str = "UTC") -> None:
         super().__init__()
         self.data, self.email, self.api_token = data, email, api_token
-        self.max_results_cap = int(max_results_cap)
+        self.paging = JiraPaging(cap=int(max_results_cap))
         self.set_user_time_zone(user_time_zone)
         self.router.add("GET", r"/rest/api/3/search/jql", self._search, "GET /rest/api/3/search/jql")
         self.router.add("POST", r"/rest/api/3/search/jql", self._search, "POST /rest/api/3/search/jql")
@@ -153,7 +154,7 @@ class JiraEmulator(Emulator):
         token = params.get("nextPageToken")
         try:
             issues, next_token = self.search.page(jql, None if token in (None, "") else str(token),
-                                                  max(1, min(asked, self.max_results_cap)),
+                                                  lambda number: self.paging.size(asked, number),
                                                   parse_fields(params.get("fields")),
                                                   f"http://{request.header('host', '127.0.0.1')}")
         except JqlError as problem:

@@ -8,7 +8,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timezone, tzinfo
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -88,17 +88,19 @@ class Matches:
     rows: np.ndarray
 
 
-def _token(query_hash: str, offset: int) -> str:
-    raw = json.dumps({"h": query_hash, "o": offset}, separators=(",", ":")).encode()
+def _token(query_hash: str, offset: int, page_number: int) -> str:
+    raw = json.dumps({"h": query_hash, "o": offset, "n": page_number}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _offset(token: str, query_hash: str) -> int:
+def _position(token: str, query_hash: str) -> tuple[int, int]:
+    """The offset and the 0-based page number a token points at."""
     try:
         payload = json.loads(base64.urlsafe_b64decode((token + "=" * (-len(token) % 4)).encode()).decode())
-        if payload["h"] != query_hash or not isinstance(payload["o"], int) or payload["o"] < 0:
+        offset, number = payload["o"], payload["n"]
+        if payload["h"] != query_hash or not all(isinstance(v, int) and v >= 0 for v in (offset, number)):
             raise ValueError(token)
-        return payload["o"]
+        return offset, number
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
         raise JqlError("The provided next page token is invalid or expired.") from None
 
@@ -146,13 +148,14 @@ class JiraSearch:
         ordering = np.lexsort([columns[0]] + columns[:0:-1])  # lexsort's last key is the primary one
         return Matches(tables, table_index[ordering], rows[ordering])
 
-    def page(self, jql: str, token: str | None, max_results: int, fields: set[str] | None,
+    def page(self, jql: str, token: str | None, page_size: Callable[[int], int], fields: set[str] | None,
              base_url: str) -> tuple[list[dict], str | None]:
-        """One page of issues and the token of the next page (None on the last page)."""
+        """One page of issues, as many as `page_size(page_number)` says, and the token of the next page (None on
+        the last page)."""
         query_hash = hashlib.sha1(jql.encode()).hexdigest()[:12] if isinstance(jql, str) else ""
         found = self.matches(jql)
-        offset = 0 if token is None else _offset(token, query_hash)
-        stop = min(offset + max_results, len(found.rows))
+        offset, number = (0, 0) if token is None else _position(token, query_hash)
+        stop = min(offset + page_size(number), len(found.rows))
         page_tables, page_rows = found.table_index[offset:stop], found.rows[offset:stop]
         issues: list[Any] = [None] * len(page_rows)
         ids_only = fields == {"id"}
@@ -161,4 +164,4 @@ class JiraSearch:
             built = found.tables[index].issues(page_rows[positions], fields, base_url)
             for position, issue in zip(positions.tolist(), built):
                 issues[position] = {"id": issue["id"]} if ids_only else issue
-        return issues, (_token(query_hash, stop) if stop < len(found.rows) else None)
+        return issues, (_token(query_hash, stop, number + 1) if stop < len(found.rows) else None)

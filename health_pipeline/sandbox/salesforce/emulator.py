@@ -5,7 +5,8 @@ Start it with `EmulatorServer(emulator, ssl_context=SandboxTLS().server_context(
 `health_pipeline.sources.salesforce.session.build_salesforce_session(login_url_override=server.url, ...)`.
 Speaks: OAuth 2.0 token (client credentials, JWT bearer), the legacy SOAP password login (refused from API
 65.0), 414 for a request URI plus headers over 16,384 bytes, REST query/queryMore with cursors, describe, sObject rows (create, read,
-update, delete, upsert by external ID), sObject Collections upsert and Bulk API 2.0 ingest.
+update, delete, upsert by external ID), sObject Collections upsert and Bulk API 2.0 ingest. How hard it is (query
+batches capped below 2,000, Bulk jobs in progress for some polls) is set by `health_pipeline.sandbox.realism`.
 """
 from __future__ import annotations
 
@@ -49,6 +50,17 @@ MAX_URI_AND_HEADERS = 16_384  # bytes; beyond it Salesforce answers 414
 FIRST_VERSION_WITHOUT_SOAP_LOGIN = 65.0
 
 
+def served_batch_size(query_options: str | None, cap: int = MAX_BATCH) -> int:
+    """The records a query batch holds: `Sforce-Query-Options: batchSize=N` kept within Salesforce's 200..2,000 (else
+    2,000), and never more than the server's `cap` (Salesforce's batches "can be smaller" than asked)."""
+    asked = MAX_BATCH
+    for option in (query_options or "").split(","):
+        name, _, value = option.partition("=")
+        if name.strip().lower() == "batchsize" and value.strip().isdigit():
+            asked = max(MIN_BATCH, min(MAX_BATCH, int(value)))
+    return min(asked, cap)
+
+
 class SalesforceEmulator(Emulator):
     """An in-memory org behind Salesforce's login, REST and Bulk 2.0 wire formats."""
 
@@ -61,6 +73,7 @@ class SalesforceEmulator(Emulator):
         self.api_version = api_version
         self.base_url: str | None = None
         self.bulk_polls_before_complete = 0
+        self.batch_cap = MAX_BATCH  # the most records a query batch holds, whatever batchSize asks ("can be smaller")
         self.daily_api_limit = 100_000
         # username -> (password + security token, user Id); the first user is the integration user
         self._users: dict[str, tuple[bytes, str]] = {username: ((password + security_token).encode("utf-8"), USER_ID)}
@@ -202,7 +215,8 @@ class SalesforceEmulator(Emulator):
             return json_response(200, {"totalSize": len(rows), "done": True, "records": []})
         version = request.params["ver"]
         records = [bound.project(row, version) for row in rows]
-        return self._page(records, 0, self._batch_size(request), version, None)
+        return self._page(records, 0, served_batch_size(request.header("sforce-query-options"), self.batch_cap),
+                          version, None)
 
     def _candidates(self, sobject: str, soql: str) -> list[dict] | None:
         """The records a statement may match, in stored order, when narrower than the whole object (None: all)."""
@@ -234,15 +248,6 @@ class SalesforceEmulator(Emulator):
                 self._cursors.pop(locator, None)
         body["records"] = records[offset:end]
         return json_response(200, body)
-
-    @staticmethod
-    def _batch_size(request: Request) -> int:
-        """`Sforce-Query-Options: batchSize=N`, kept within Salesforce's 200..2,000."""
-        for option in (request.header("sforce-query-options") or "").split(","):
-            name, _, value = option.partition("=")
-            if name.strip().lower() == "batchsize" and value.strip().isdigit():
-                return max(MIN_BATCH, min(MAX_BATCH, int(value)))
-        return MAX_BATCH
 
     def _versions(self, request: Request) -> Response:
         return json_response(200, [{"label": "Winter '26", "url": f"/services/data/v{self.api_version}",
