@@ -11,6 +11,7 @@ from typing import Any, Callable, Iterator, Sequence, TypeVar
 from simple_salesforce import Salesforce
 from simple_salesforce.exceptions import SalesforceError, SalesforceOperationError
 
+from health_pipeline.delivery.bulk_ingest import job_chunks, run_upsert_job
 from health_pipeline.delivery.bulk_jobs import aborting_unfinished_jobs
 from health_pipeline.delivery.records import EXTERNAL_ID, SOBJECT
 from health_pipeline.sources.common.errors import SourceError, short_body
@@ -131,12 +132,11 @@ def upsert_bulk2(sf: Salesforce, records: Sequence[dict], poll_seconds: float, s
     outcome = UpsertOutcome(method="bulk2")
     bulk = getattr(sf.bulk2, sobject)
     with aborting_unfinished_jobs(sf):
-        jobs = guarded(f"Bulk 2.0 upsert {sobject}", lambda: bulk.upsert(
-            records=[bulk_row(r) for r in records], external_id_field=external_id, wait=poll_seconds))
+        job_ids = [run_upsert_job(sf, sobject, external_id, chunk, poll_seconds, guarded)
+                   for chunk in job_chunks([bulk_row(r) for r in records])]
     by_key = {str(r[external_id]): r for r in records}
     answered: set[str] = set()
-    for job in jobs:
-        job_id = job["job_id"]
+    for job_id in job_ids:
         saved = guarded("GET jobs/ingest/{id}/successfulResults", lambda: bulk.get_successful_records(job_id))
         for row in _rows(saved):
             answered.add(row.get(external_id, ""))

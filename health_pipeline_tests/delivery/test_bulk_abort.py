@@ -39,7 +39,7 @@ def test_an_interrupt_after_the_upload_aborts_the_job(org: Org):
 def test_a_failed_close_aborts_the_job_and_fails_naming_the_call(org: Org):
     client = org.client()
     after_upload(client, lambda: org.emulator.faults.fail_next(2))  # the close and its one retry
-    with pytest.raises(SourceError, match="Bulk 2.0 upsert Health_Score__c"):
+    with pytest.raises(SourceError, match="PATCH jobs/ingest/{id} UploadComplete"):
         upsert_health_scores(client.sf, records_for(12), bulk_threshold=10, poll_seconds=0.01)
     assert job_states(org) == ["Aborted"]
     assert org.health_scores() == []

@@ -9,10 +9,12 @@ from datetime import datetime, timezone
 
 import pytest
 
+from health_pipeline.delivery.bulk_ingest import ingest_csv, job_chunks, run_upsert_job
 from health_pipeline.delivery.records import EXTERNAL_ID, health_score_records
 from health_pipeline.delivery.salesforce_writer import (
     BULK_NULL,
     bulk_row,
+    guarded,
     parse_bulk_error,
     upsert_health_scores,
 )
@@ -112,6 +114,33 @@ def test_bulk2_round_trip_counts_created_updated_and_failed(org: Org):
     again = upsert_health_scores(client.sf, records, bulk_threshold=10, poll_seconds=0.01)
     assert (again.created, again.updated, again.failed) == (1, 11, [])
     assert len(org.health_scores()) == 12
+
+
+def test_bulk2_job_takes_the_fewest_calls_create_upload_close_polls_results(org: Org):
+    org.emulator.bulk_polls_before_complete = 2  # in progress for two polls: the third finds it complete
+    client = org.client()
+    org.emulator.calls.reset()
+    outcome = upsert_health_scores(client.sf, records_for(12), bulk_threshold=10, poll_seconds=0.01)
+    assert (outcome.method, outcome.created, outcome.failed) == ("bulk2", 12, [])
+    # create, upload, close, three status polls, successful and failed results: no read of the finished job after
+    assert org.emulator.calls.total() == outcome.api_calls == 3 + 3 + 2
+
+
+def test_bulk2_job_rows_split_only_when_the_csv_exceeds_one_upload():
+    rows = [{"Key__c": f"k{i}", "Note__c": "x" * 50} for i in range(8)]
+    assert job_chunks(rows) == [rows]
+    limit = len(ingest_csv(rows[:3]).encode("utf-8"))
+    parts = job_chunks(rows, limit_bytes=limit)
+    assert [row for part in parts for row in part] == rows and all(len(ingest_csv(p)) <= limit for p in parts)
+
+
+def test_bulk2_job_past_its_deadline_fails_naming_the_status_call(org: Org):
+    org.emulator.bulk_polls_before_complete = 10_000  # never completes within the deadline
+    client = org.client()
+    rows = [bulk_row(r) for r in records_for(12)]
+    with pytest.raises(SourceError) as raised:
+        run_upsert_job(client.sf, "Health_Score__c", EXTERNAL_ID, rows, 0.01, guarded, deadline_seconds=0.1)
+    assert raised.value.call == "GET jobs/ingest/{id}" and "still InProgress" in str(raised.value)
 
 
 def test_bulk2_none_clears_a_field_that_had_a_value(org: Org):
