@@ -1,7 +1,8 @@
 """How hard the emulators make the vendors' documented hazards: one switch, `harder()` by default, `gentle()` on ask.
 
 The real services serve Jira pages shorter than asked, Salesforce query batches smaller than 2,000, Bulk API 2.0
-jobs that stay in progress for several polls, and read JQL dates in the API user's own time zone. An emulator
+jobs that stay in progress for several polls, refuse Intercom search fields and operators the 2.15 tables do not
+list, and read JQL dates in the API user's own time zone. An emulator
 kinder than that lets a product pass here that would fail, or silently miscount, there.
 """
 from __future__ import annotations
@@ -24,6 +25,7 @@ class EmulatorRealism:
     jira_user_time_zone: str = "UTC"  # the API user's profile zone: JQL dates are read in it
     salesforce_batch_cap: int = 2000  # the most records a query batch holds, whatever batchSize asks
     bulk_polls_before_complete: int = 0  # status polls a closed Bulk API 2.0 job answers InProgress
+    intercom_strict_search: bool = True  # refuse search fields and operators outside Intercom 2.15's tables
 
     def __post_init__(self) -> None:
         self.jira_paging()  # checks the Jira page sizes
@@ -40,12 +42,15 @@ class EmulatorRealism:
 
     @classmethod
     def gentle(cls) -> "EmulatorRealism":
-        """Full pages, jobs done at the first poll, a UTC user (`health-pipeline sandbox --gentle`)."""
-        return cls()
+        """Full pages, jobs done at the first poll, a UTC user, Intercom search lenient (`health-pipeline sandbox
+        --gentle`)."""
+        return cls(intercom_strict_search=False)
 
     def apply(self, emulator: Any) -> Any:
-        """Set these behaviours on a Jira or Salesforce emulator (others are left as they are); returns it."""
-        if emulator.name == "jira":
+        """Set these behaviours on an Intercom, Jira or Salesforce emulator (Looker is left as it is); returns it."""
+        if emulator.name == "intercom":
+            emulator.strict_search = self.intercom_strict_search
+        elif emulator.name == "jira":
             emulator.paging = self.jira_paging()
             emulator.set_user_time_zone(self.jira_user_time_zone)
         elif emulator.name == "salesforce":

@@ -65,6 +65,7 @@ class Sandbox:
                                      client_secret=creds.looker_client_secret)
         self.salesforce = SalesforceEmulator(self.data.salesforce_records(), **creds.salesforce_logins(),
                                              phase2_fields=phase2_fields)
+        self.realism.apply(self.intercom)
         self.realism.apply(self.jira)
         self.realism.apply(self.salesforce)
         self.slack = SlackWebhookEmulator()  # where the alert digest goes

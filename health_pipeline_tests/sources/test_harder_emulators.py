@@ -47,6 +47,13 @@ def test_the_default_sandbox_is_the_harder_one(sandbox):
     assert sandbox.realism == EmulatorRealism.harder()
     assert sandbox.jira.user_time_zone == "America/Los_Angeles" and sandbox.jira.paging.short_every == 3
     assert (sandbox.salesforce.batch_cap, sandbox.salesforce.bulk_polls_before_complete) == (500, 2)
+    assert sandbox.intercom.strict_search is True
+
+
+def test_the_gentle_sandbox_relaxes_every_hazard(gentle_sandbox):
+    assert gentle_sandbox.jira.user_time_zone == "UTC" and gentle_sandbox.jira.paging.short_every == 0
+    assert (gentle_sandbox.salesforce.batch_cap, gentle_sandbox.salesforce.bulk_polls_before_complete) == (2000, 0)
+    assert gentle_sandbox.intercom.strict_search is False
 
 
 def test_short_jira_pages_are_followed_to_a_complete_month(sandbox, gentle_sandbox):
