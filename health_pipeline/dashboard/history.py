@@ -51,7 +51,7 @@ def _month_scores(store: AssetStore, month: str) -> pd.DataFrame:
 def _source_row(store: AssetStore, asset: str, month: str) -> dict[str, Any]:
     """One source's month: was it configured, and the share of accounts with at least one metric."""
     frame = _frame(store.load(asset, month), asset, month)
-    metrics = frame.drop(columns=[ID_COLUMN], errors="ignore")
+    metrics = frame.drop(columns=[ID_COLUMN], errors="ignore").select_dtypes("number")  # text columns describe
     with_data = float(metrics.notna().any(axis=1).mean() * 100) if len(frame) else None
     return {"period": month, "source": SOURCE_ASSETS[asset], "configured": frame.attrs.get("source_configured"),
             "accounts_with_data_pct": with_data, "accounts": len(frame)}

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from health_pipeline.dashboard.history import StoredMonths, load_stored_months
+from health_pipeline.dashboard.learned import LearnedModel
 from health_pipeline.dashboard.names import EMPTY_STORE
 from health_pipeline.dashboard.store import StoreError, delivery_log_from_environ, instance_home, store_from_environ
 from health_pipeline.deployment.errors import ProfileError
@@ -27,6 +28,20 @@ def cached_check_results(home: str) -> pd.DataFrame | None:
     from health_pipeline.dashboard.checks import check_results, has_instance
 
     return check_results(Path(home)) if has_instance(Path(home)) else None
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def cached_learned_model(home: str) -> LearnedModel | None:
+    """The learned model of the latest backtest in the instance in `home`; None without an instance or a backtest."""
+    from health_pipeline.dashboard.checks import has_instance
+    from health_pipeline.dashboard.learned import learned_model
+
+    return learned_model(Path(home)) if has_instance(Path(home)) else None
+
+
+def learned_model_here() -> LearnedModel | None:
+    """The learned model beside the rules, from the instance the environment names."""
+    return cached_learned_model(str(instance_home(os.environ).resolve()))
 
 
 def check_results_here() -> pd.DataFrame | None:
@@ -66,6 +81,7 @@ def stored_months_or_stop() -> StoredMonths:
         if st.button("Reload", help="Read the store again (new months, new assets)"):
             cached_months.clear()
             cached_check_results.clear()
+            cached_learned_model.clear()
             st.rerun()
     if months.empty:
         st.info(EMPTY_STORE)
