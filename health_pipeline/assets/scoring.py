@@ -21,8 +21,8 @@ from health_pipeline.scoring.attribution import explain_change
 from health_pipeline.scoring.catalogue import ID_COLUMN
 from health_pipeline.scoring.overrides import apply_overrides, overrides_from_frame
 from health_pipeline.settings.resource import PipelineConfigResource
-from health_pipeline.sources.salesforce.metrics import OWNER_COLUMNS
 from health_pipeline.sources.registry import DISPLAY_NAME_OF_ASSET
+from health_pipeline.sources.salesforce.metrics import OWNER_COLUMNS
 
 BLOCKING = tuple(BLOCKING_CHECKS)
 
