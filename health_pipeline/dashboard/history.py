@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from health_pipeline.dashboard.names import OPTIONAL_ASSETS, SCORES_ASSET, SOURCE_ASSETS
+from health_pipeline.dashboard.summaries import with_owner
 from health_pipeline.dashboard.store import AssetStore, StoreError
 from health_pipeline.scoring.catalogue import ID_COLUMN
 
@@ -78,10 +79,11 @@ def _optional(store: AssetStore, asset: str) -> pd.DataFrame | None:
 
 
 def load_stored_months(store: AssetStore) -> StoredMonths:
-    """Read every scored month, each source's coverage per month and whichever optional assets exist."""
+    """Read every scored month (with its owner label), each source's coverage per month and whichever optional assets
+    exist."""
     months = store.months(SCORES_ASSET)
     frames = [_month_scores(store, month) for month in months]
-    scores = concat_months(frames) if frames else pd.DataFrame(columns=[*REQUIRED_SCORE_COLUMNS, "period"])
+    scores = with_owner(concat_months(frames) if frames else pd.DataFrame(columns=[*REQUIRED_SCORE_COLUMNS, "period"]))
     source_rows = [_source_row(store, asset, month) for asset in SOURCE_ASSETS for month in store.months(asset)]
     sources = pd.DataFrame(source_rows, columns=["period", "source", "configured", "accounts_with_data_pct", "accounts"])
     optional = {}

@@ -16,7 +16,9 @@ from health_pipeline.deployment.errors import ProfileError
 CACHE_SECONDS = 300  # a month is scored once a month: five minutes old is fresh enough, and Reload clears it
 
 
-@st.cache_data(ttl=CACHE_SECONDS, show_spinner="Reading the stored months ...")
+# one shared object, not a copy per run (cache_data would unpickle ~35 MB on every page switch of 24 x 5,000):
+# the pages only read it (they derive new frames, never assign into these)
+@st.cache_resource(ttl=CACHE_SECONDS, show_spinner="Reading the stored months ...")
 def cached_months(location: str) -> StoredMonths:
     """Every stored month of the store at `location` (the cache key; the store itself comes from the environment)."""
     return load_stored_months(store_from_environ())

@@ -19,8 +19,9 @@ MOVER = re.compile(r"^\s*(?P<name>\S+)\s+(?P<points>[+-]\d+(?:\.\d+)?)\s*$")
 def with_owner(scores: pd.DataFrame) -> pd.DataFrame:
     """The scores with an `owner` label: the month's owner_name, or "owner unknown" (no owner, or a month stored
     before the scores carried owners)."""
-    names = scores[OWNER_NAME] if OWNER_NAME in scores.columns else pd.Series(None, index=scores.index, dtype=object)
-    return scores.assign(owner=names.astype(object).where(names.notna(), OWNER_UNKNOWN))
+    if OWNER_NAME not in scores.columns:
+        return scores.assign(owner=OWNER_UNKNOWN)
+    return scores.assign(owner=scores[OWNER_NAME].fillna(OWNER_UNKNOWN))
 
 
 def owners_known(scores: pd.DataFrame) -> bool:

@@ -7,7 +7,7 @@ from health_pipeline.dashboard.names import OWNER, TIER_ORDER
 
 st.title("Portfolio")
 stored = stored_months_or_stop()
-scores = summaries.with_owner(stored.scores)
+scores = stored.scores
 owners_known = summaries.owners_known(stored.scores)
 
 left, middle, right = st.columns(3)
