@@ -8,8 +8,8 @@ from typing import Any
 import pandas as pd
 
 from health_pipeline.dashboard.names import OPTIONAL_ASSETS, SCORES_ASSET, SOURCE_ASSETS
-from health_pipeline.dashboard.summaries import with_owner
 from health_pipeline.dashboard.store import AssetStore, StoreError
+from health_pipeline.dashboard.summaries import with_owner
 from health_pipeline.scoring.catalogue import ID_COLUMN
 
 REQUIRED_SCORE_COLUMNS = (ID_COLUMN, "account_name", "segment", "health_score", "tier", "coverage_pct")
