@@ -5,8 +5,9 @@ run, on a store laid out as the pipeline's IO manager lays it out.
                                              [--browser]
 
 Each month is scored by `score_accounts` from synthetic metrics (scoring_benchmark's generator, a new seed per month)
-with the trend from the month before, and its four source frames are stored beside it, so the pages read what they
-read in production. Page runs are timed with Streamlit's AppTest: the server-side script run a page switch waits for
+with the trend from the month before and an owner per account (OWNERS CSMs in turn), and its four source frames are
+stored beside it; score_backtest holds the backtest statistics of those months against synthetic renewals (a low
+score churns more often), so the pages read what they read in production. Page runs are timed with Streamlit's AppTest: the server-side script run a page switch waits for
 (reading the cache, computing the summaries, building the figures), not the browser's drawing; `--browser` also
 times a click on each page's link in headless Chromium until its heading shows and its script has finished.
 """
@@ -20,12 +21,14 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from benchmarks.scoring_benchmark import synthetic_accounts
 from health_pipeline.dashboard.history import load_stored_months
 from health_pipeline.dashboard.names import SCORES_ASSET
 from health_pipeline.dashboard.store import LocalAssetStore
+from health_pipeline.evidence.statistics import backtest_table
 from health_pipeline.scoring import METRIC_CATALOGUE, score_accounts
 from health_pipeline.scoring.assemble import add_trend
 from health_pipeline.scoring.catalogue import ID_COLUMN
@@ -35,6 +38,7 @@ from health_pipeline.sources.registry import ASSET_OF_CATALOGUE_SOURCE
 APP = Path(__file__).resolve().parents[1] / "health_pipeline" / "dashboard" / "app.py"
 PAGES = ("movers", "account", "evidence", "quality", "portfolio")
 BEGIN, END = "<!-- dashboard-benchmark:begin -->", "<!-- dashboard-benchmark:end -->"
+OWNERS = 40  # CSMs owning the accounts in turn
 
 
 def month_labels(count: int, last: str = "2026-10") -> list[str]:
@@ -42,20 +46,24 @@ def month_labels(count: int, last: str = "2026-10") -> list[str]:
     return [str(period) for period in pd.period_range(end=last, periods=count, freq="M")]
 
 
-def _store(root: Path, asset: str, month: str, frame: pd.DataFrame) -> None:
-    path = root / asset / month
+def _store(root: Path, asset: str, month: str | None, frame: pd.DataFrame) -> None:
+    path = root / asset / month if month else root / asset
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(pickle.dumps(frame))
 
 
 def build_store(root: Path, months: list[str], accounts: int) -> None:
-    """Score and store every month (scores and the four source frames) under root, as the fs IO manager does."""
+    """Score and store every month (scores, the four source frames) and the backtest under root, as the fs IO
+    manager does."""
     config = load_scoring(default_config_dir())
     previous = None
+    judged = []
     for seed, month in enumerate(months):
         metrics = synthetic_accounts(config, accounts, seed=seed)
         scored = score_accounts(metrics, config)
         scored.insert(1, "account_name", [f"Account {i}" for i in range(accounts)])
+        scored.insert(2, "owner_id", [f"005{i % OWNERS:015d}" for i in range(accounts)])
+        scored.insert(3, "owner_name", [f"CSM {i % OWNERS:02d}" for i in range(accounts)])
         scores = add_trend(scored, previous)
         scores.insert(2, "period", month)
         _store(root, SCORES_ASSET, month, scores)
@@ -64,7 +72,18 @@ def build_store(root: Path, months: list[str], accounts: int) -> None:
             frame = metrics[[ID_COLUMN, *columns]].copy()
             frame.attrs["source_configured"] = True
             _store(root, asset, month, frame)
+        judged.append(outcomes(scores, month, seed))
         previous = scores
+    _store(root, "score_backtest", None, backtest_table(pd.concat(judged, ignore_index=True)))
+
+
+def outcomes(scores: pd.DataFrame, month: str, seed: int) -> pd.DataFrame:
+    """The backtest's rows of a month: each account churns with a chance that falls as its score rises."""
+    exact = pd.to_numeric(scores["health_score_exact"]).to_numpy(dtype=float)
+    chance = np.clip((100 - np.nan_to_num(exact, nan=50.0)) / 200, 0.0, 1.0)
+    churned = (np.random.default_rng(seed).random(len(scores)) < chance).astype(float)
+    return pd.DataFrame({ID_COLUMN: scores[ID_COLUMN], "period": month, "segment": scores["segment"],
+                         "score": exact, "tier": scores["tier"], "churned": churned})
 
 
 def timed(action, repeat: int) -> float:

@@ -31,7 +31,7 @@ from typing import Any, Callable, Sequence
 
 import pandas as pd
 
-from health_pipeline.sources.common.frame import metrics_frame
+from health_pipeline.sources.common.frame import metrics_frame, with_text_columns
 from health_pipeline.sources.common.http import CallStats, LogFunction
 from health_pipeline.sources.common.period import Period
 from health_pipeline.sources.common.resource import call_json
@@ -229,6 +229,7 @@ def salesforce_per_account(resource: SalesforceResource, period: Period, account
     client = resource.open_client(log)
     phase2 = salesforce_pure.phase2_fields_present(client.describe_field_names("Account"))
     per_account: dict[str, dict] = {}
+    owners: dict[str, dict] = {}
     for account_id in account_ids:
         accumulator = salesforce_pure.SalesforceAccumulator(period, phase2, [account_id])
         for sobject, statements in salesforce_pure.soql_queries(period, [account_id], phase2).items():
@@ -237,8 +238,10 @@ def salesforce_per_account(resource: SalesforceResource, period: Period, account
                 for records in client.iter_query_pages(soql, sobject):
                     fold(records)
         per_account.update(accumulator.result())
+        owners.update(accumulator.owners())
     keys = [(account_id, account_id) for account_id in account_ids]
-    frame = metrics_frame(keys, per_account, salesforce_pure.METRICS, salesforce_pure.DEFAULTS)
+    frame = with_text_columns(metrics_frame(keys, per_account, salesforce_pure.METRICS, salesforce_pure.DEFAULTS),
+                              owners, salesforce_pure.OWNER_COLUMNS)
     return _finish(frame, client.stats, started, len(account_ids))
 
 

@@ -24,6 +24,11 @@ MAPPING_COLUMNS = {
     "jira_key": "value linking Jira bugs to the account (blank: no Jira data)",
     "looker_account_id": "account_id in the Looker views (blank: no Looker data)",
 }
+OWNER_COLUMNS = {
+    "owner_id": "the account owner's Salesforce User Id (Account.OwnerId; on an alert for the data team, the data "
+                "team's user); null when Salesforce is not configured or the account has no owner",
+    "owner_name": "the owner's name (the User's Name, read as Owner.Name on the Account query); null when unknown",
+}
 SCORE_COLUMNS = {
     "period": "the scored month, YYYY-MM",
     "health_score": "published health score: the rounded integer 0-100 (null when no source had data)",
@@ -73,8 +78,6 @@ ALERT_COLUMNS = {
     "top_movers": "the three terms that moved the exact score most since last month, with signed points",
     "suggested_action": "what the play suggests the owner does",
     "route": "who acts: the account owner, or the data team for a data problem",
-    "owner_id": "Account.OwnerId (or the data team's user for data-team plays)",
-    "owner_name": "the owner's name (User.Name)",
     "due_date": "the task's due date: the scored month's end plus the play's due_days",
     "alert_key": "Health_Alert_Key__c: <account id>-<YYYY-MM>-<play>, so a re-run never creates a second task",
     "status": "new (a task is written), still_open (an earlier month's task for this play is open) or "
@@ -82,6 +85,7 @@ ALERT_COLUMNS = {
 }
 COLUMN_DESCRIPTIONS: dict[str, str] = {
     **MAPPING_COLUMNS,
+    **OWNER_COLUMNS,
     **{name: metric_description(info) for name, info in METRIC_CATALOGUE.items()},
     **SCORE_COLUMNS,
     **OVERRIDE_COLUMNS,

@@ -9,12 +9,13 @@ import pandas as pd
 from health_pipeline.scoring.catalogue import ID_COLUMN
 
 
-def metric_frame_problems(frame: Any, metrics: Sequence[str]) -> list[str]:
-    """Every way `frame` breaks the contract: one unique, non-null account ID per row, float metric columns."""
+def metric_frame_problems(frame: Any, metrics: Sequence[str], texts: Sequence[str] = ()) -> list[str]:
+    """Every way `frame` breaks the contract: one unique, non-null account ID per row, float metric columns, and
+    text columns (`texts`) holding strings or None."""
     if not isinstance(frame, pd.DataFrame):
         return [f"expected a pandas DataFrame, got {type(frame).__name__}"]
     problems = []
-    expected = [ID_COLUMN, *metrics]
+    expected = [ID_COLUMN, *metrics, *texts]
     missing = [name for name in expected if name not in frame.columns]
     extra = [name for name in frame.columns if name not in expected]
     if missing:
@@ -31,14 +32,17 @@ def metric_frame_problems(frame: Any, metrics: Sequence[str]) -> list[str]:
     for name in metrics:
         if name in frame.columns and not pd.api.types.is_float_dtype(frame[name]):
             problems.append(f"column {name} has dtype {frame[name].dtype}, expected float64")
+    for name in texts:
+        if name in frame.columns and not frame[name].map(lambda value: value is None or isinstance(value, str)).all():
+            problems.append(f"column {name} holds values that are neither text nor None")
     return problems
 
 
-def metric_frame_type(name: str, metrics: Sequence[str]) -> dg.DagsterType:
-    """A Dagster type that accepts only a frame meeting the contract for `metrics`."""
+def metric_frame_type(name: str, metrics: Sequence[str], texts: Sequence[str] = ()) -> dg.DagsterType:
+    """A Dagster type that accepts only a frame meeting the contract for `metrics` (and text columns `texts`)."""
 
     def check(_context: Any, value: Any) -> dg.TypeCheck:
-        problems = metric_frame_problems(value, metrics)
+        problems = metric_frame_problems(value, metrics, texts)
         return dg.TypeCheck(
             success=not problems,
             description="; ".join(problems) if problems else "column contract met",
@@ -48,6 +52,7 @@ def metric_frame_type(name: str, metrics: Sequence[str]) -> dg.DagsterType:
     return dg.DagsterType(
         type_check_fn=check,
         name=name,
-        description=f"One row per mapped account: {ID_COLUMN} and float columns {', '.join(metrics)}.",
+        description=f"One row per mapped account: {ID_COLUMN}, float columns {', '.join(metrics)}"
+                    + (f" and text columns {', '.join(texts)}." if texts else "."),
         typing_type=pd.DataFrame,
     )

@@ -22,6 +22,7 @@ from health_pipeline.scoring.catalogue import ID_COLUMN
 from health_pipeline.scoring.overrides import apply_overrides, overrides_from_frame
 from health_pipeline.settings.resource import PipelineConfigResource
 from health_pipeline.sources.registry import DISPLAY_NAME_OF_ASSET
+from health_pipeline.sources.salesforce.metrics import OWNER_COLUMNS
 
 BLOCKING = tuple(BLOCKING_CHECKS)
 
@@ -73,6 +74,9 @@ def account_health_scores(
     metrics = assemble_metrics(account_mapping, sources.values())
     scored = score_accounts(metrics, config.scoring)
     scored.insert(1, "account_name", metrics["account_name"].to_numpy())
+    for position, column in enumerate(OWNER_COLUMNS, start=2):  # Salesforce's owner, beside the account's name
+        # a Salesforce month stored before the owner was extracted has no such column: the owner is unknown
+        scored.insert(position, column, metrics[column].to_numpy() if column in metrics else None)
     # a CSM's override replaces the published score after the caps; the trend follows the published score,
     # the attribution the computed exact score (health_score_exact is never overridden)
     published = add_trend(apply_overrides(scored, overrides_from_frame(health_score_overrides)), previous_scores)

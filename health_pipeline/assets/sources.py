@@ -56,8 +56,13 @@ def _finish(context: dg.AssetExecutionContext, extraction: Callable[[], SourceRe
     return dg.Output(result.frame, metadata=source_metadata(result))
 
 
-def _source_asset(vendor: str, metrics: tuple[str, ...]) -> Any:
-    """The shared decorator of a source asset (name and pool from the vendor registry)."""
+# raised when what a source extracts changes, so Dagster marks the months stored before as stale: Intercom
+# attributes company-less conversations through their contacts (2), Salesforce reads the account owner (2)
+SOURCE_CODE_VERSIONS = {"intercom": "2", "jira": "1", "looker": "1", "salesforce": "2"}
+
+
+def _source_asset(vendor: str, metrics: tuple[str, ...], texts: tuple[str, ...] = ()) -> Any:
+    """The shared decorator of a source asset (name and pool from the vendor registry); `texts` are text columns."""
     name = BY_KEY[vendor].asset_name
     return dg.asset(
         name=name,
@@ -67,9 +72,10 @@ def _source_asset(vendor: str, metrics: tuple[str, ...]) -> Any:
         owners=["team:data"],
         tags={"vendor": vendor},
         pool=vendor,
-        dagster_type=metric_frame_type(f"{name}_frame", metrics),
-        metadata={"dagster/column_schema": described_schema([(ID_COLUMN, "object"), *((m, "float64") for m in metrics)])},
-        code_version="1",
+        dagster_type=metric_frame_type(f"{name}_frame", metrics, texts),
+        metadata={"dagster/column_schema": described_schema([(ID_COLUMN, "object"), *((m, "float64") for m in metrics),
+                                                             *((t, "object") for t in texts)])},
+        code_version=SOURCE_CODE_VERSIONS[vendor],
     )
 
 
@@ -105,10 +111,10 @@ def looker_adoption_metrics(context: dg.AssetExecutionContext, account_mapping: 
     ))
 
 
-@_source_asset("salesforce", salesforce_metrics.METRICS)
+@_source_asset("salesforce", salesforce_metrics.METRICS, salesforce_metrics.OWNER_COLUMNS)
 def salesforce_account_metrics(context: dg.AssetExecutionContext, account_mapping: pd.DataFrame,
                                salesforce: SalesforceResource) -> dg.Output[pd.DataFrame]:
-    """Financial, relationship and churn-signal metrics per account from Salesforce (one SOQL stream per object)."""
+    """Financial, relationship and churn-signal metrics and the owner per account from Salesforce (one SOQL stream per object)."""
     period = Period.parse(context.partition_key)
     ids = list(account_mapping[ID_COLUMN])
     return _finish(context, lambda: extract_salesforce(salesforce, period, ids, context.log.warning))

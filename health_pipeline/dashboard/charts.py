@@ -77,3 +77,39 @@ def lines_chart(frame: pd.DataFrame, value: str, colour: str | None, title: str,
     figure = px.line(frame, x="period", y=value, color=colour, markers=True, title=title)
     figure.update_layout(xaxis_type="category", yaxis_title="")
     return figure.update_layout(yaxis_range=[0, 100]) if percent else figure
+
+
+def auc_chart(months: pd.DataFrame) -> go.Figure:
+    """AUC of the score against churn per matured month, with the coin-toss line at 0.5."""
+    figure = px.line(months, x="period", y="auc", markers=True, title="AUC per month (does a low score rank the churners first?)")
+    figure.add_hline(y=0.5, line_dash="dot", annotation_text="coin toss", annotation_position="bottom right")
+    return figure.update_layout(xaxis_type="category", yaxis_range=[0, 1], yaxis_title="AUC")
+
+
+def churn_by_tier_chart(rates: pd.DataFrame) -> go.Figure:
+    """Churn rate (%) per month, one line per tier."""
+    figure = px.line(rates, x="period", y="churn_rate_pct", markers=True, **TIER_STYLE,
+                     title="Churn rate per tier per month (renewals lost within the horizon)")
+    return figure.update_layout(xaxis_type="category", yaxis_title="churned %", legend_title_text="tier")
+
+
+def lift_chart(months: pd.DataFrame) -> go.Figure:
+    """Top-decile lift per month, with the no-better-than-random line at 1."""
+    figure = px.bar(months, x="period", y="top_decile_lift", title="Top-decile lift per month")
+    figure.add_hline(y=1.0, line_dash="dot", annotation_text="random", annotation_position="top left")
+    return figure.update_layout(xaxis_type="category", yaxis_title="lift (x overall churn)")
+
+
+def auc_beside_chart(model_auc: float | None, rule_auc: float | None, tested_on: str) -> go.Figure:
+    """The learned model's AUC beside the rule score's on the same held-out months."""
+    frame = pd.DataFrame({"score": ["rule score", "learned model"], "auc": [rule_auc, model_auc]})
+    figure = px.bar(frame, x="score", y="auc", text_auto=".3f", title=f"AUC on the held-out months {tested_on}")
+    figure.add_hline(y=0.5, line_dash="dot")
+    return figure.update_layout(yaxis_range=[0, 1], yaxis_title="AUC", xaxis_title="")
+
+
+def weights_chart(weights: pd.DataFrame) -> go.Figure:
+    """The configured weights beside those the learned model suggests, in % of the health score."""
+    figure = px.bar(weights, x="input", y="weight_pct", color="weights", barmode="group",
+                    title="Weights: the rules beside the learned model's suggestion")
+    return figure.update_layout(yaxis_title="% of the health score", xaxis_title="")

@@ -9,6 +9,7 @@ import pandas as pd
 
 from health_pipeline.dashboard.names import OPTIONAL_ASSETS, SCORES_ASSET, SOURCE_ASSETS
 from health_pipeline.dashboard.store import AssetStore, StoreError
+from health_pipeline.dashboard.summaries import with_owner
 from health_pipeline.scoring.catalogue import ID_COLUMN
 
 REQUIRED_SCORE_COLUMNS = (ID_COLUMN, "account_name", "segment", "health_score", "tier", "coverage_pct")
@@ -51,7 +52,7 @@ def _month_scores(store: AssetStore, month: str) -> pd.DataFrame:
 def _source_row(store: AssetStore, asset: str, month: str) -> dict[str, Any]:
     """One source's month: was it configured, and the share of accounts with at least one metric."""
     frame = _frame(store.load(asset, month), asset, month)
-    metrics = frame.drop(columns=[ID_COLUMN], errors="ignore")
+    metrics = frame.drop(columns=[ID_COLUMN], errors="ignore").select_dtypes("number")  # text columns describe
     with_data = float(metrics.notna().any(axis=1).mean() * 100) if len(frame) else None
     return {"period": month, "source": SOURCE_ASSETS[asset], "configured": frame.attrs.get("source_configured"),
             "accounts_with_data_pct": with_data, "accounts": len(frame)}
@@ -78,10 +79,11 @@ def _optional(store: AssetStore, asset: str) -> pd.DataFrame | None:
 
 
 def load_stored_months(store: AssetStore) -> StoredMonths:
-    """Read every scored month, each source's coverage per month and whichever optional assets exist."""
+    """Read every scored month (with its owner label), each source's coverage per month and whichever optional assets
+    exist."""
     months = store.months(SCORES_ASSET)
     frames = [_month_scores(store, month) for month in months]
-    scores = concat_months(frames) if frames else pd.DataFrame(columns=[*REQUIRED_SCORE_COLUMNS, "period"])
+    scores = with_owner(concat_months(frames) if frames else pd.DataFrame(columns=[*REQUIRED_SCORE_COLUMNS, "period"]))
     source_rows = [_source_row(store, asset, month) for asset in SOURCE_ASSETS for month in store.months(asset)]
     sources = pd.DataFrame(source_rows, columns=["period", "source", "configured", "accounts_with_data_pct", "accounts"])
     optional = {}

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from health_pipeline.dashboard.history import StoredMonths, load_stored_months
+from health_pipeline.dashboard.learned import LearnedModel
 from health_pipeline.dashboard.names import EMPTY_STORE
 from health_pipeline.dashboard.store import StoreError, delivery_log_from_environ, instance_home, store_from_environ
 from health_pipeline.deployment.errors import ProfileError
@@ -15,7 +16,9 @@ from health_pipeline.deployment.errors import ProfileError
 CACHE_SECONDS = 300  # a month is scored once a month: five minutes old is fresh enough, and Reload clears it
 
 
-@st.cache_data(ttl=CACHE_SECONDS, show_spinner="Reading the stored months ...")
+# one shared object, not a copy per run (cache_data would unpickle ~35 MB on every page switch of 24 x 5,000):
+# the pages only read it (they derive new frames, never assign into these)
+@st.cache_resource(ttl=CACHE_SECONDS, show_spinner="Reading the stored months ...")
 def cached_months(location: str) -> StoredMonths:
     """Every stored month of the store at `location` (the cache key; the store itself comes from the environment)."""
     return load_stored_months(store_from_environ())
@@ -27,6 +30,20 @@ def cached_check_results(home: str) -> pd.DataFrame | None:
     from health_pipeline.dashboard.checks import check_results, has_instance
 
     return check_results(Path(home)) if has_instance(Path(home)) else None
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def cached_learned_model(home: str) -> LearnedModel | None:
+    """The learned model of the latest backtest in the instance in `home`; None without an instance or a backtest."""
+    from health_pipeline.dashboard.checks import has_instance
+    from health_pipeline.dashboard.learned import learned_model
+
+    return learned_model(Path(home)) if has_instance(Path(home)) else None
+
+
+def learned_model_here() -> LearnedModel | None:
+    """The learned model beside the rules, from the instance the environment names."""
+    return cached_learned_model(str(instance_home(os.environ).resolve()))
 
 
 def check_results_here() -> pd.DataFrame | None:
@@ -66,6 +83,7 @@ def stored_months_or_stop() -> StoredMonths:
         if st.button("Reload", help="Read the store again (new months, new assets)"):
             cached_months.clear()
             cached_check_results.clear()
+            cached_learned_model.clear()
             st.rerun()
     if months.empty:
         st.info(EMPTY_STORE)

@@ -43,11 +43,14 @@ ATTRIBUTION = OptionalData("attribution", None, ("score_change_reasons",),
 OVERRIDES = OptionalData("overrides", None, ("computed_score", "override_reason", "override_expires"),
                          "they come from the override columns of `account_health_scores` (a "
                          "Health_Score_Override__c record in Salesforce, then a re-materialised month)")
-OWNER = OptionalData("account owners", None, ("owner",),
-                     "they come from an `owner` column on `account_health_scores` or on `account_alerts`")
+OWNER = OptionalData("account owners", None, ("owner_name",),
+                     "they come from the `owner_name` column of `account_health_scores`, read from Salesforce "
+                     "(re-materialise months scored before the pipeline read owners, or configure Salesforce)")
+OWNER_UNKNOWN = "owner unknown"  # the owner label of an account whose month holds no owner
 CHECKS = OptionalData("check results", None, (),
                       "they are read from the Dagster instance's event log: point DAGSTER_HOME at the instance "
                       "that ran the months")
+LEARNED = OptionalData("learned model", None, (),
+                       "it is recorded with each `score_backtest` materialisation in the Dagster instance (point "
+                       "DAGSTER_HOME at the instance that ran the backtest)")
 OPTIONAL_ASSETS: tuple[OptionalData, ...] = (ALERTS, BACKTEST)
-# backtest measures charted over the months when the score_backtest asset stores them
-BACKTEST_MEASURES: tuple[str, ...] = ("auc", "top_decile_lift", "churn_rate")

@@ -6,23 +6,27 @@ from typing import Sequence
 
 import pandas as pd
 
-from health_pipeline.dashboard.names import DIMENSION_COLUMNS, OWNER, TIER_ORDER
+from health_pipeline.dashboard.names import DIMENSION_COLUMNS, OWNER, OWNER_UNKNOWN, TIER_ORDER
 from health_pipeline.scoring.catalogue import ID_COLUMN
 from health_pipeline.scoring.frame import RISK_FACTOR_COLUMNS
 
-OWNER_COLUMN = OWNER.columns[0]
+OWNER_NAME = OWNER.columns[0]
+OWNER_COLUMN = "owner"  # the owner as the pages show it: a name, or "owner unknown"
 # one attribution entry: `metric +1.5` / `cap -0.3` (the score_change_reasons column joins them with ", ")
 MOVER = re.compile(r"^\s*(?P<name>\S+)\s+(?P<points>[+-]\d+(?:\.\d+)?)\s*$")
 
 
-def with_owner(scores: pd.DataFrame, alerts: pd.DataFrame | None) -> pd.DataFrame:
-    """The scores with an `owner` column: their own, else the latest owner the alerts name per account, else None."""
-    if OWNER_COLUMN in scores.columns:
-        return scores
-    if alerts is not None and {ID_COLUMN, OWNER_COLUMN} <= set(alerts.columns):
-        latest = alerts.dropna(subset=[OWNER_COLUMN]).drop_duplicates(ID_COLUMN, keep="last")
-        return scores.assign(owner=scores[ID_COLUMN].map(latest.set_index(ID_COLUMN)[OWNER_COLUMN]))
-    return scores.assign(owner=None)
+def with_owner(scores: pd.DataFrame) -> pd.DataFrame:
+    """The scores with an `owner` label: the month's owner_name, or "owner unknown" (no owner, or a month stored
+    before the scores carried owners)."""
+    if OWNER_NAME not in scores.columns:
+        return scores.assign(owner=OWNER_UNKNOWN)
+    return scores.assign(owner=scores[OWNER_NAME].fillna(OWNER_UNKNOWN))
+
+
+def owners_known(scores: pd.DataFrame) -> bool:
+    """True when any row names its owner."""
+    return OWNER_NAME in scores.columns and bool(scores[OWNER_NAME].notna().any())
 
 
 def filtered(scores: pd.DataFrame, segments: Sequence[str], owners: Sequence[str], tiers: Sequence[str]) -> pd.DataFrame:

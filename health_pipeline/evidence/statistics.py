@@ -13,6 +13,11 @@ CRITICAL = "Critical"
 TOP_SHARE = 0.10
 
 
+def churn_rate_column(tier: str) -> str:
+    """The backtest table's column of a tier's churn rate: `At Risk` -> `churn_rate_at_risk`."""
+    return f"churn_rate_{tier.lower().replace(' ', '_')}"
+
+
 def auc(risk: np.ndarray, churned: np.ndarray) -> float | None:
     """Mann-Whitney AUC of `risk` against `churned` (ties count 1/2); None without both classes."""
     positives = int(np.sum(churned))
@@ -42,7 +47,7 @@ def summarise(rows: pd.DataFrame) -> dict:
     churned = rows["churned"].to_numpy(dtype=float)
     critical = rows["tier"].to_numpy(dtype=object) == CRITICAL
     flagged, churners = int(critical.sum()), int(churned.sum())
-    per_tier = {f"churn_rate_{tier.lower().replace(' ', '_')}": _rate(churned[rows["tier"].to_numpy() == tier])
+    per_tier = {churn_rate_column(tier): _rate(churned[rows["tier"].to_numpy() == tier])
                 for tier in TIERS if tier != NO_DATA}
     return {
         "n": len(rows), "churned": churners,

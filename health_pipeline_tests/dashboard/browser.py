@@ -78,8 +78,10 @@ def look_at_pages(base: str, paths: dict[str, str], out_dir: Path) -> dict[str, 
             page.goto(f"{base}/{path}")
             page.locator("h1").first.wait_for(timeout=60_000)
             page.locator(APP_IDLE).wait_for(timeout=60_000)
-            if page.locator('[data-testid="stPlotlyChart"]').count():
-                page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
+            # every chart drawn, not only the first (the first page also waits for plotly.js to load)
+            page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= "
+                                   "document.querySelectorAll('[data-testid=\"stPlotlyChart\"]').length",
+                                   timeout=60_000)
             # Streamlit scrolls inside its main element: grow the window to it so the picture holds the whole page
             height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
             page.set_viewport_size({"width": WIDTH, "height": min(max(height, HEIGHT), MAX_HEIGHT)})

@@ -16,6 +16,9 @@ def test_the_harness_stores_readable_months_and_times_every_page(tmp_path: Path,
     stored = load_stored_months(LocalAssetStore(tmp_path / "storage"))
     assert stored.months == months and len(stored.scores) == 150
     assert stored.scores.loc[stored.scores["period"] == "2026-10", "previous_score"].notna().any()
+    assert stored.scores["owner_name"].notna().all()
+    backtest = stored.optional["score_backtest"]
+    assert list(backtest.loc[backtest["kind"] == "month", "months"]) == months
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))  # measure() sets it; monkeypatch restores it afterwards
     figures = bench.measure(tmp_path, repeat=1)
     assert {f"switch to {page}" for page in bench.PAGES} <= set(figures)

@@ -7,7 +7,16 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from health_pipeline.dashboard.names import ALERTS, ATTRIBUTION, BACKTEST, DELIVERY_LOG, EMPTY_STORE, OWNER
+from health_pipeline.dashboard.names import (
+    ALERTS,
+    ATTRIBUTION,
+    BACKTEST,
+    DELIVERY_LOG,
+    EMPTY_STORE,
+    LEARNED,
+    OWNER,
+    OWNER_UNKNOWN,
+)
 from health_pipeline.dashboard.store import LocalAssetStore
 from health_pipeline.scoring.catalogue import ID_COLUMN
 from health_pipeline_tests.dashboard.conftest import APP, MONTHS
@@ -49,7 +58,19 @@ def test_portfolio_shows_the_latest_month_and_charts_every_month(scored_home, mo
     assert app.metric[0].value == "200"
     tier_mix = app.get("plotly_chart")[0].proto.spec
     assert all(month in tier_mix for month in MONTHS)
-    assert OWNER.missing_message() in texts(app.info)  # no owner column on main yet: said, not raised
+    assert OWNER.missing_message() not in texts(app.info)
+
+
+def test_portfolio_filters_and_counts_by_the_owners_salesforce_names(scored_home, monkeypatch):
+    october = LocalAssetStore(scored_home / "storage").load("account_health_scores", MONTHS[-1])
+    names = sorted(october["owner_name"].dropna().unique())
+    assert len(names) > 1 and october["owner_id"].notna().all()  # every sandbox account has an owner
+    app = open_page(scored_home, monkeypatch, "portfolio")
+    assert app.multiselect[1].options == names
+    per_owner = app.get("plotly_chart")[3].proto.spec
+    assert all(name in per_owner for name in names)
+    app.multiselect[1].select(names[0]).run()
+    assert int(app.metric[0].value) == int((october["owner_name"] == names[0]).sum())
 
 
 def test_portfolio_filters_narrow_the_accounts(scored_home, monkeypatch):
@@ -91,11 +112,15 @@ def test_the_pages_light_up_when_the_other_assets_and_columns_exist(lit_home, mo
     assert len(page.get("plotly_chart")) == 3  # history, dimensions and the attribution waterfall
     assert account in texts(page.dataframe)  # the alert row
     evidence = open_page(lit_home, monkeypatch, "evidence")
-    assert not evidence.info and len(evidence.get("plotly_chart")) == 2  # AUC and lift over the months
+    assert not evidence.error and len(evidence.get("plotly_chart")) == 3  # AUC, churn per tier and lift per month
+    assert texts(evidence.info) == LEARNED.missing_message()  # a store without its instance: said, not raised
     quality = open_page(lit_home, monkeypatch, "quality")
     assert DELIVERY_LOG.missing_message() not in texts(quality.info)
     portfolio = open_page(lit_home, monkeypatch, "portfolio")
     assert OWNER.missing_message() not in texts(portfolio.info)
+    assert OWNER_UNKNOWN in portfolio.multiselect[1].options  # 2026-08 was stored before the scores had owners
+    portfolio.multiselect[1].select(OWNER_UNKNOWN).run()
+    assert not portfolio.exception and portfolio.metric[0].label == "Accounts scored, 2026-08"
 
 
 def test_a_damaged_stored_month_is_one_sentence_naming_it(scored_home, tmp_path, monkeypatch):
@@ -125,3 +150,17 @@ def test_accounts_without_a_score_show_no_mean_rather_than_a_number(lit_home, mo
     app.multiselect[2].select("No Data").run()
     assert not app.exception
     assert app.metric[0].value == "0" and app.metric[1].value == "no score"
+
+
+def test_evidence_charts_the_stored_backtest_and_the_learned_model_beside_the_rules(backtested_home, monkeypatch):
+    table = LocalAssetStore(backtested_home / "storage").load("score_backtest")
+    pooled = table.set_index("months").loc["pooled"]
+    app = open_page(backtested_home, monkeypatch, "evidence")
+    assert not app.error and not app.info, texts(app.error) + texts(app.info)
+    assert app.metric[0].value == f"{pooled['auc']:.3f}" and app.metric[2].value == str(int(pooled["n"]))
+    charts = [chart.proto.spec for chart in app.get("plotly_chart")]
+    assert len(charts) == 5  # AUC, churn per tier, lift per month; learned AUC beside the rule's; the weights
+    assert all(month in charts[0] for month in MONTHS)
+    assert all(tier in charts[1] for tier in ("Champion", "Healthy", "At Risk", "Critical"))
+    assert "rule score" in charts[3] and "learned model" in charts[3]
+    assert "rules (configured)" in charts[4] and "platform_value" in charts[4]

@@ -39,17 +39,20 @@ def test_the_mean_score_leaves_a_missing_score_out_instead_of_counting_it_as_zer
     assert means.loc["2026-09", "accounts"] == 3
 
 
-def test_filters_keep_the_chosen_segments_and_tiers_and_an_empty_choice_keeps_all():
-    frame = summaries.with_owner(scores(), None)
+def test_filters_keep_the_chosen_segments_owners_and_tiers_and_an_empty_choice_keeps_all():
+    frame = summaries.with_owner(scores().assign(owner_name=["Dana", "Lee", None] * 2))
     assert len(summaries.filtered(frame, [], [], [])) == 6
     assert set(summaries.filtered(frame, ["paid"], [], ["Champion", "Healthy"])[ID]) == {"a", "c"}
+    assert set(summaries.filtered(frame, [], ["Dana", "owner unknown"], [])[ID]) == {"a", "c"}
 
 
-def test_owners_come_from_the_alerts_when_the_scores_have_none():
-    alerts = pd.DataFrame({ID: ["a", "a"], "owner": ["Old", "New"]})
-    owners = summaries.with_owner(scores(), alerts).set_index([ID, "period"])["owner"]
-    assert owners[("a", "2026-10")] == "New"
-    assert pd.isna(owners[("b", "2026-10")])
+def test_an_owner_missing_or_a_month_stored_before_owners_shows_owner_unknown():
+    older = scores()[scores()["period"] == "2026-09"]  # stored without the owner columns
+    newer = scores()[scores()["period"] == "2026-10"].assign(owner_name=["Dana", None, "Lee"])
+    owners = summaries.with_owner(pd.concat([older, newer], ignore_index=True)).set_index([ID, "period"])["owner"]
+    assert owners[("a", "2026-09")] == "owner unknown" and owners[("a", "2026-10")] == "Dana"
+    assert owners[("b", "2026-10")] == "owner unknown"
+    assert not summaries.owners_known(older) and summaries.owners_known(newer)
 
 
 def test_movers_split_drops_and_rises_and_leave_out_accounts_without_a_change():

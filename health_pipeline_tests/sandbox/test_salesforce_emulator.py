@@ -355,3 +355,19 @@ def test_a_batch_cap_makes_batches_smaller_than_asked(big):
         big.emulator.batch_cap = 2000
     assert (len(asked_max["records"]), asked_max["done"], len(asked_less["records"])) == (700, False, 300)
     assert len(everything) == 4500 == len({r["Id"] for r in everything})
+
+
+def test_a_parent_field_nests_under_its_relationship_as_salesforce_returns_it(sandbox, sf):
+    owner = sf.User.create({"Name": "Dana Whitfield", "Email": "dana@example.com", "IsActive": True})["id"]
+    acme = _account_ids(sandbox)[0]
+    sf.Account.update(acme, {"OwnerId": owner})
+    records = sf.query("SELECT Id, OwnerId, Owner.Name FROM Account ORDER BY Name")["records"]
+    assert records[0]["Owner"] == {"attributes": {"type": "User", "url": f"/services/data/v59.0/sobjects/User/{owner}"},
+                                   "Name": "Dana Whitfield"}
+    assert records[0]["OwnerId"] == owner
+    assert records[1]["OwnerId"] is None and records[1]["Owner"] is None  # no owner: the relationship is null
+    for soql, fragment in (("SELECT Boss.Name FROM Account", "Didn't understand relationship 'Boss'"),
+                           ("SELECT Owner.Nickname FROM Account", "No such column 'Nickname' on entity 'User'")):
+        with pytest.raises(SalesforceMalformedRequest) as info:
+            sf.query(soql)
+        assert _error(info)["errorCode"] == "INVALID_FIELD" and fragment in _error(info)["message"]

@@ -225,8 +225,9 @@ def test_source_without_credentials_gives_missing_metrics_and_a_warning(mini_san
     run = run_source(mini_sandbox, mini_config_dir, source, **NO_CREDENTIALS[source])
     assert run.success, run.failure_messages()
     frame = run.frame(source)
-    assert list(frame.columns) == list(METRICS[source]) and len(frame) == 4
-    assert frame.isna().all().all()  # every metric of every account missing: not 0
+    owners = list(salesforce_metrics.OWNER_COLUMNS) if source == "salesforce" else []
+    assert list(frame.columns) == [*METRICS[source], *owners] and len(frame) == 4
+    assert frame.isna().all().all()  # every metric (and owner) of every account missing: not 0
     meta = run.meta(source)
     assert meta["source_configured"] is False
     assert meta["accounts_with_data"] == 0

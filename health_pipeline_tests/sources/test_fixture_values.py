@@ -33,7 +33,7 @@ def assert_rows(frame, expected: dict[str, dict[str, float]]) -> None:
     """Every account's metrics equal the expected values (NaN = missing), and nothing else is in the frame."""
     assert list(frame.index) == [ALPHA, BRAVO, CHARLIE, DELTA]  # mapping order, one row per mapped account
     for account, metrics in expected.items():
-        assert list(frame.columns) == list(metrics), account
+        assert list(frame.select_dtypes("number").columns) == list(metrics), account
         for metric, value in metrics.items():
             got = frame.at[account, metric]
             if math.isnan(value):
@@ -172,8 +172,18 @@ def test_salesforce_account_metrics(mini_run):
                 "tier_alignment": 100, "qbr_attendance": 100, "champion_stability": 0, "expansion_signals": 1,
                 "critical_signals": 1, "moderate_signals": 0, "watch_signals": 0},
     })
+    # Owners, from OwnerId and Owner.Name on the same Account statement: Alpha and Bravo Dana Whitfield's; Charlie
+    #   has no owner; Delta's OwnerId names no User, so the Id is known and the name is not.
+    owners = mini_run.frame("salesforce")[["owner_id", "owner_name"]].astype(object)
+    assert owners.where(owners.notna(), None).to_dict("index") == {
+        ALPHA: {"owner_id": "005Mn00000DanaWIAR", "owner_name": "Dana Whitfield"},
+        BRAVO: {"owner_id": "005Mn00000DanaWIAR", "owner_name": "Dana Whitfield"},
+        CHARLIE: {"owner_id": None, "owner_name": None},
+        DELTA: {"owner_id": "005Mn00000GoneXIAR", "owner_name": None}}
     meta = mini_run.meta("salesforce")
     assert meta["phase2_fields"] is True
+    assert meta["accounts_without_owner"] == 1
+    assert meta["soql_statements"] == 4  # one statement per object: the owner asks for no statement of its own
     assert meta["records_for_unmapped_accounts"] == 0
     assert meta["accounts_missing_in_salesforce"] == 0
 

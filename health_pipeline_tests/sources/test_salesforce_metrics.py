@@ -52,8 +52,8 @@ def test_soql_exact_without_phase2():
     ids = "('001000000000AAA','001000000000BBBQAA')"
     assert queries == {
         "Account": [
-            "SELECT Id, Name, ARR__c, Prior_Year_ARR__c, Payment_Status__c, Contracted_Tier__c, Usage_Tier__c"
-            f" FROM Account WHERE Id IN {ids}"
+            "SELECT Id, Name, ARR__c, Prior_Year_ARR__c, Payment_Status__c, Contracted_Tier__c, Usage_Tier__c,"
+            f" OwnerId, Owner.Name FROM Account WHERE Id IN {ids}"
         ],
         "Opportunity": [
             "SELECT Id, AccountId, CloseDate FROM Opportunity WHERE Type = 'Renewal' AND CloseDate >= 2026-11-01"
@@ -74,7 +74,7 @@ def test_soql_phase2_fields_and_december():
     account = soql_queries(Period.parse("2025-12"), [A15], phase2_fields_present=True)["Account"][0]
     assert account.startswith(
         "SELECT Id, Name, ARR__c, Prior_Year_ARR__c, Payment_Status__c, Contracted_Tier__c, Usage_Tier__c,"
-        " QBR_Attendance_Rate__c, Champion_Since__c, Expansion_Signals__c FROM Account WHERE Id IN"
+        " OwnerId, Owner.Name, QBR_Attendance_Rate__c, Champion_Since__c, Expansion_Signals__c FROM Account WHERE Id IN"
     )
     contract = soql_queries(Period.parse("2025-12"), [A15], False)["Contract"][0]
     assert "StartDate >= 2025-01-01 AND StartDate < 2026-01-01" in contract
@@ -247,3 +247,16 @@ def test_tier_ladder_and_months():
 
 def test_constants():
     assert len(METRICS) == 11 and DEFAULTS == {}
+
+
+def test_owner_of_the_wrong_shape_is_a_problem_and_stays_missing():
+    acc = SalesforceAccumulator(PERIOD, False, [A15, B18, C15])
+    acc.add_accounts([
+        {"Id": A18, "OwnerId": "005000000000001AAA", "Owner": {"attributes": {"type": "User"}, "Name": "Dana Whitfield"}},
+        {"Id": B18, "OwnerId": 5, "Owner": "Lee Okafor"},  # a number for an Id, a string where the User object goes
+        {"Id": C15 + "AAA", "OwnerId": None, "Owner": None},
+    ])
+    assert acc.owners() == {A15: {"owner_id": "005000000000001AAA", "owner_name": "Dana Whitfield"},
+                            B18: {"owner_id": None, "owner_name": None},
+                            C15: {"owner_id": None, "owner_name": None}}
+    assert [(field, record) for field, record, _ in acc.problems] == [("OwnerId", B18), ("Owner.Name", B18)]

@@ -21,6 +21,7 @@ history = summaries.account_history(scores, account)
 row = history.iloc[-1]
 st.header(str(row["account_name"]))
 score = "no score" if summaries.missing(row["health_score"]) else int(row["health_score"])
+st.caption(f"Owner: {row['owner']}")
 cols = st.columns(4)
 cols[0].metric(f"Health score, {row['period']}", score,
                delta=None if summaries.missing(row.get("score_change")) else int(row["score_change"]))

@@ -3,15 +3,16 @@ import streamlit as st
 
 from health_pipeline.dashboard import charts, summaries
 from health_pipeline.dashboard.loading import stored_months_or_stop
-from health_pipeline.dashboard.names import ALERTS, OWNER, TIER_ORDER
+from health_pipeline.dashboard.names import OWNER, TIER_ORDER
 
 st.title("Portfolio")
 stored = stored_months_or_stop()
-scores = summaries.with_owner(stored.scores, stored.optional.get(ALERTS.asset))
+scores = stored.scores
+owners_known = summaries.owners_known(stored.scores)
 
 left, middle, right = st.columns(3)
 segments = left.multiselect("Segment", sorted(scores["segment"].dropna().unique()))
-owners = middle.multiselect("Owner", sorted(scores["owner"].dropna().unique()), disabled=scores["owner"].isna().all())
+owners = middle.multiselect("Owner", sorted(scores["owner"].unique()), disabled=not owners_known)
 tiers = right.multiselect("Tier", list(TIER_ORDER))
 chosen = summaries.filtered(scores, segments, owners, tiers)
 if chosen.empty:
@@ -32,7 +33,7 @@ st.plotly_chart(charts.means_chart(means.reset_index()))
 st.subheader(f"Accounts per segment and owner, {month}")
 by_segment, by_owner = st.columns(2)
 by_segment.plotly_chart(charts.counts_chart(summaries.counts_by(this_month, "segment"), "segment", "Per segment"))
-if this_month["owner"].isna().all():
+if not summaries.owners_known(this_month):
     by_owner.info(OWNER.missing_message())
 else:
     by_owner.plotly_chart(charts.counts_chart(summaries.counts_by(this_month, "owner"), "owner", "Per owner"))

@@ -214,7 +214,7 @@ class SalesforceEmulator(Emulator):
         if bound.ast.count:
             return json_response(200, {"totalSize": len(rows), "done": True, "records": []})
         version = request.params["ver"]
-        records = [bound.project(row, version) for row in rows]
+        records = [bound.project(row, version, self.store.get) for row in rows]
         return self._page(records, 0, served_batch_size(request.header("sforce-query-options"), self.batch_cap),
                           version, None)
 

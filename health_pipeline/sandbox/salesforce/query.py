@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from health_pipeline.sandbox.salesforce.schema import NUMERIC_TYPES, TEXT_TYPES, FieldSpec, ObjectSpec, find_object
@@ -21,10 +22,21 @@ from health_pipeline.sandbox.salesforce.values import comparable
 
 Record = dict[str, Any]
 Predicate = Callable[[Record], bool]
+ParentLookup = Callable[[str, str], "Record | None"]  # (sObject, Id) -> the stored record, None when absent
 
 _LITERAL_KINDS = {"date": "DATE", "datetime": "DATETIME", "boolean": "BOOLEAN"}
 _TYPE_WORDS = {"date": "date", "datetime": "dateTime", "boolean": "boolean"}
 _ORDERED = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+
+
+@dataclass(frozen=True)
+class ParentField:
+    """A selected field of the parent record a reference points at (`Owner.Name`: Account.OwnerId -> User.Name)."""
+
+    relationship: str
+    reference: FieldSpec
+    parent: ObjectSpec
+    field: FieldSpec
 
 
 class BoundQuery:
@@ -42,7 +54,7 @@ class BoundQuery:
                                 "name. Please reference your WSDL or the describe call for the appropriate names.",
                                 self.ast.sobject.pos)
             self.sobject: ObjectSpec = found
-            self.fields = [self._field(ref) for ref in self.ast.fields]
+            self.fields = [self._parent_field(ref) if "." in ref.name else self._field(ref) for ref in self.ast.fields]
             self.predicate = self._condition(self.ast.where) if self.ast.where is not None else None
             self.order = [(self._field(item.field), item.descending, item.nulls_first) for item in self.ast.order]
         except SoqlError as error:
@@ -50,10 +62,29 @@ class BoundQuery:
             error.position = None
             raise
 
+    def _parent_field(self, ref: FieldRef) -> ParentField:
+        """A selected `Relationship.Field` one level up (the sandbox resolves no deeper path, nor one in WHERE)."""
+        relationship, _, name = ref.name.partition(".")
+        references = [spec for spec in self.sobject.fields if spec.reference_to and not (spec.phase2 and not self.phase2)]
+        reference = next((spec for spec in references
+                          if spec.describe()["relationshipName"].lower() == relationship.lower()), None)
+        parent = find_object(reference.reference_to) if reference is not None and "." not in name else None
+        if reference is None or parent is None:
+            raise SoqlError("INVALID_FIELD", f"Didn't understand relationship '{relationship}' in field path. If you "
+                            "are attempting to use a custom relationship, be sure to append the '__r' after the custom "
+                            "relationship name. Please reference your WSDL or the describe call for the appropriate "
+                            "names.", ref.pos)
+        spec = parent.field(name, self.phase2)
+        if spec is None:
+            raise SoqlError("INVALID_FIELD", f"No such column '{name}' on entity '{parent.name}'. If you are "
+                            "attempting to use a custom field, be sure to append the '__c' after the custom field "
+                            "name. Please reference your WSDL or the describe call for the appropriate names.", ref.pos)
+        return ParentField(reference.describe()["relationshipName"], reference, parent, spec)
+
     def _field(self, ref: FieldRef) -> FieldSpec:
         if "." in ref.name:
             raise SoqlError("INVALID_FIELD", f"Didn't understand relationship '{ref.name.split('.')[0]}' in field "
-                            "path. The sandbox does not resolve relationship fields.", ref.pos)
+                            "path. The sandbox resolves relationship fields only in the SELECT list.", ref.pos)
         spec = self.sobject.field(ref.name, self.phase2)
         if spec is None:
             raise SoqlError("INVALID_FIELD", f"No such column '{ref.name}' on entity '{self.sobject.name}'. If you are "
@@ -123,10 +154,27 @@ class BoundQuery:
         rows = rows[self.ast.offset:]
         return rows if self.ast.limit is None else rows[:self.ast.limit]
 
-    def project(self, record: Record, version: str) -> Record:
-        """One result record: `attributes` then the selected fields by their API names."""
-        out: Record = {"attributes": {"type": self.sobject.name,
-                                      "url": f"/services/data/v{version}/sobjects/{self.sobject.name}/{record['Id']}"}}
+    def project(self, record: Record, version: str, lookup: ParentLookup | None = None) -> Record:
+        """One result record: `attributes` then the selected fields by their API names; a parent's fields nest under
+        its relationship name as Salesforce nests them (null when the reference is empty or points at nothing)."""
+        out: Record = {"attributes": _attributes(self.sobject.name, record["Id"], version)}
+        parents: dict[str, Record | None] = {}
         for spec in self.fields:
-            out[spec.name] = record.get(spec.name)
+            if isinstance(spec, FieldSpec):
+                out[spec.name] = record.get(spec.name)
+                continue
+            if spec.relationship not in parents:
+                target = record.get(spec.reference.name)
+                parents[spec.relationship] = lookup(spec.parent.name, target) if lookup is not None and target else None
+                parent = parents[spec.relationship]
+                out[spec.relationship] = None if parent is None else {
+                    "attributes": _attributes(spec.parent.name, parent["Id"], version)}
+            parent = parents[spec.relationship]
+            if parent is not None:
+                out[spec.relationship][spec.field.name] = parent.get(spec.field.name)
         return out
+
+
+def _attributes(sobject: str, record_id: str, version: str) -> Record:
+    """The `attributes` entry of a query result record."""
+    return {"type": sobject, "url": f"/services/data/v{version}/sobjects/{sobject}/{record_id}"}

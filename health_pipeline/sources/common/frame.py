@@ -49,6 +49,14 @@ def metrics_frame(
     return frame
 
 
+def with_text_columns(frame: pd.DataFrame, values: Mapping[str, Mapping[str, Any]], names: Sequence[str]) -> pd.DataFrame:
+    """The frame plus one text column per name, taken from `values` by account ID (None where absent)."""
+    out = frame.copy()
+    for name in names:
+        out[name] = pd.Series([values.get(account, {}).get(name) for account in out[ID_COLUMN]], dtype="object")
+    return out
+
+
 def unmapped_keys(keys: Sequence[tuple[str, Any]], per_key: Mapping[str, Any]) -> list[str]:
     """Source keys that produced metrics but belong to no mapped account (for run metadata)."""
     mapped = {to_key(raw) for _, raw in keys}

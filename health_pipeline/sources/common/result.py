@@ -29,8 +29,8 @@ class SourceResult:
 
     @property
     def accounts_with_data(self) -> int:
-        """Mapped accounts with at least one metric present."""
-        metrics = self.frame.drop(columns=[ID_COLUMN])
+        """Mapped accounts with at least one metric present (metrics are the float columns; text columns describe)."""
+        metrics = self.frame.drop(columns=[ID_COLUMN]).select_dtypes("number")
         return int(metrics.notna().any(axis=1).sum()) if len(metrics.columns) else 0
 
 

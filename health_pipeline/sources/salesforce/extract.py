@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from health_pipeline.sources.common.errors import SourceError
-from health_pipeline.sources.common.frame import metrics_frame
+from health_pipeline.sources.common.frame import metrics_frame, with_text_columns
 from health_pipeline.sources.common.http import LogFunction
 from health_pipeline.sources.common.period import Period
 from health_pipeline.sources.common.result import SourceResult, Stopwatch, not_configured, with_stats
@@ -26,7 +26,9 @@ def extract_salesforce(resource: SalesforceResource, period: Period, account_ids
     """Financial, relationship and qualitative-signal metrics per mapped Salesforce account."""
     keys = [(account_id, account_id) for account_id in account_ids]
     if not resource.is_configured():
-        return not_configured(keys, pure.METRICS, period, "Salesforce")
+        result = not_configured(keys, pure.METRICS, period, "Salesforce")
+        result.frame = with_text_columns(result.frame, {}, pure.OWNER_COLUMNS)
+        return result
     watch = Stopwatch()
     client = resource.open_client(log)
     ids = list(account_ids)
@@ -46,12 +48,14 @@ def extract_salesforce(resource: SalesforceResource, period: Period, account_ids
         _fold(client, accumulator, "Account", statements["Account"])
     for sobject in ("Opportunity", "Contract", "Churn_Signal__c"):
         _fold(client, accumulator, sobject, statements[sobject])
-    frame = metrics_frame(keys, accumulator.result(), pure.METRICS, pure.DEFAULTS)
+    frame = with_text_columns(metrics_frame(keys, accumulator.result(), pure.METRICS, pure.DEFAULTS),
+                              accumulator.owners(), pure.OWNER_COLUMNS)
     result = SourceResult(frame=frame, period=period, configured=True)
     result.facts = {
         "phase2_fields": phase2,
         "records_for_unmapped_accounts": accumulator.unmatched,
         "accounts_missing_in_salesforce": len(accumulator.missing_accounts),
+        "accounts_without_owner": int(frame["owner_id"].isna().sum()),
         "accounts_named_in_soql": filter_by_id,
         "soql_statements": sum(len(soql) for soql in statements.values()),
         "repeated_records_dropped": sum(client.repeated.values()),

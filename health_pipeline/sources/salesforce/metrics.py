@@ -24,6 +24,8 @@ METRICS: tuple[str, ...] = (
 )
 # An account found in no Salesforce record at all (wrong or deleted ID): everything None.
 DEFAULTS: dict[str, float] = {}
+# who owns each account (Account.OwnerId and its User's Name): carried to the scores, never scored
+OWNER_COLUMNS: tuple[str, ...] = ("owner_id", "owner_name")
 
 PAYMENT_HEALTH = {
     "Current": 100, "1-30 Days Late": 70, "31-60 Days Late": 40, "60+ Days Late": 10, "Collections": 0,
@@ -72,6 +74,7 @@ class SalesforceAccumulator:
                     f"mapping IDs {self._by_prefix[prefix]!r} and {account_id!r} are the same account"
                 )
         self._fields: dict[str, dict[str, float | None]] = {}
+        self._owners: dict[str, dict[str, str | None]] = {}
         self._renewal: dict[str, date] = {}
         self._counts: dict[str, dict[str, int]] = {}
 
@@ -116,6 +119,19 @@ class SalesforceAccumulator:
                 metrics["champion_stability"] = whole_months(since, self.period.end_date) if since else None
                 metrics["expansion_signals"] = to_float(record.get("Expansion_Signals__c"))
             self._fields[account] = metrics
+            self._owners[account] = self._owner(record)
+
+    def _owner(self, record: dict) -> dict[str, str | None]:
+        """OwnerId and Owner.Name of an Account record; a value of the wrong shape is a problem and stays None."""
+        owner_id, owner = record.get("OwnerId"), record.get("Owner")
+        if owner_id is not None and not isinstance(owner_id, str):
+            self.problems.append(("OwnerId", record_id(record), shorten(owner_id)))
+            owner_id = None
+        name = owner.get("Name") if isinstance(owner, dict) else None
+        if (owner is not None and not isinstance(owner, dict)) or (name is not None and not isinstance(name, str)):
+            self.problems.append(("Owner.Name", record_id(record), shorten(owner)))
+            name = None
+        return {"owner_id": owner_id, "owner_name": name}
 
     def add_renewals(self, records: list[dict]) -> None:
         """Fold renewal Opportunity records, keeping the earliest CloseDate on or after month end."""
@@ -154,6 +170,10 @@ class SalesforceAccumulator:
     def missing_accounts(self) -> list[str]:
         """Mapping IDs for which no Account record arrived."""
         return [a for a in self._by_prefix.values() if a not in self._fields]
+
+    def owners(self) -> dict[str, dict[str, str | None]]:
+        """Owner id and name per mapping Salesforce ID, for every account whose Account record arrived."""
+        return dict(self._owners)
 
     def result(self) -> dict[str, dict[str, float | int | None]]:
         """Metrics per mapping Salesforce ID, for every account seen in any record."""

@@ -20,6 +20,7 @@ MAX_QUERY_CHARS = 15_000
 
 ACCOUNT_FIELDS: tuple[str, ...] = (
     "Id", "Name", "ARR__c", "Prior_Year_ARR__c", "Payment_Status__c", "Contracted_Tier__c", "Usage_Tier__c",
+    "OwnerId", "Owner.Name",  # the account owner rides on the Account statement: no User query
 )
 PHASE2_FIELDS: tuple[str, ...] = ("QBR_Attendance_Rate__c", "Champion_Since__c", "Expansion_Signals__c")
 _SF_ID = re.compile(r"^[A-Za-z0-9]{15}(?:[A-Za-z0-9]{3})?$")
