@@ -11,8 +11,8 @@ from health_pipeline.assets.delivery_metadata import log_row, log_table, outcome
 from health_pipeline.assets.score_metadata import tier_metadata
 from health_pipeline.delivery.coverage_guard import coverage_of
 from health_pipeline.delivery.csv_output import failed_rows, write_csv_atomically
-from health_pipeline.delivery.delivery_log import append_row
-from health_pipeline.delivery.records import SOBJECT, health_score_records, utc_timestamp
+from health_pipeline.delivery.delivery_log import append_row, log_timestamp
+from health_pipeline.delivery.records import SOBJECT, health_score_records
 from health_pipeline.delivery.salesforce_sync import plan_month, sync_month
 from health_pipeline.delivery.sink_resource import HealthScoreSinkResource
 from health_pipeline.delivery.sync_plan import SyncPlan
@@ -54,7 +54,7 @@ def deliver(context: dg.AssetExecutionContext, records: list[dict], sink: Health
     """Write what changed, keep conflicts and refused records in their CSVs, log the delivery, describe it."""
     if not salesforce.is_configured():
         raise dg.Failure(description=NOT_CONFIGURED)
-    started = utc_timestamp(datetime.now(timezone.utc))
+    started = log_timestamp(datetime.now(timezone.utc))
     client = salesforce.open_client(context.log.warning)
     previewed: dict[str, Any] = {}
     outcome = sync_month(client, records, period, policy=sink.conflict_policy, bulk_threshold=sink.bulk_threshold,
@@ -62,7 +62,7 @@ def deliver(context: dg.AssetExecutionContext, records: list[dict], sink: Health
                          on_plan=lambda plan: previewed.update(keep_conflicts(context, plan, sink, period)))
     failed_file = sink.keep_rows(failed_rows(outcome.upsert.failed), period, "failed_records",
                                  sink.failed_records_file(period))
-    row = log_row(outcome, period, context.run.run_id, started, utc_timestamp(datetime.now(timezone.utc)))
+    row = log_row(outcome, period, context.run.run_id, started, log_timestamp(datetime.now(timezone.utc)))
     store = sink.delivery_log_store()
     log_location = append_row(row, store)
     context.log.info(f"{period}: {row.created} created, {row.updated} updated, {row.unchanged} unchanged, "

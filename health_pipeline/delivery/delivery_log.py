@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
 
 import pandas as pd
 
@@ -26,6 +27,11 @@ class DeliveryLogRow:
     failed: int
     calls: int
     method: str
+
+
+def log_timestamp(moment: datetime) -> str:
+    """ISO 8601 in UTC to the microsecond, so two deliveries within one second keep their order in the log."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def log_key(row: DeliveryLogRow) -> str:
