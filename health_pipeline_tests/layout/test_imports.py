@@ -20,7 +20,7 @@ PURE_MODULES = ("health_pipeline.scoring", "health_pipeline.sources.common.perio
                 "health_pipeline.sources.salesforce.soql", "health_pipeline.sources.intercom.attribution",
                 "health_pipeline.delivery.sync_plan", "health_pipeline.evidence",
                 "health_pipeline.actions", "health_pipeline.sources.salesforce.login",
-                *(f"health_pipeline.dashboard.{name}" for name in ("names", "summaries", "charts", "evidence_frames")))
+                *(f"health_pipeline.dashboard.{name}" for name in ("names", "summaries", "charts", "evidence_frames", "portfolio_view")))
 FORBIDDEN_IN_PURE = ("dagster", "requests", "looker_sdk", "urllib3", "boto3", "yaml")
 # simple_salesforce.format (SOQL quoting) is pure; the rest of simple_salesforce is the client
 ALLOWED_PURE_EXCEPTIONS = ("simple_salesforce.format",)

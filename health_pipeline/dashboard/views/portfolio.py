@@ -1,8 +1,8 @@
 """Portfolio: tier mix, mean score and coverage over the months, and this month's accounts per segment and owner."""
 import streamlit as st
 
-from health_pipeline.dashboard import charts, summaries
-from health_pipeline.dashboard.loading import stored_months_or_stop
+from health_pipeline.dashboard import summaries
+from health_pipeline.dashboard.loading import cached_portfolio, stored_months_or_stop
 from health_pipeline.dashboard.names import OWNER, TIER_ORDER
 
 st.title("Portfolio")
@@ -14,26 +14,22 @@ left, middle, right = st.columns(3)
 segments = left.multiselect("Segment", sorted(scores["segment"].dropna().unique()))
 owners = middle.multiselect("Owner", sorted(scores["owner"].unique()), disabled=not owners_known)
 tiers = right.multiselect("Tier", list(TIER_ORDER))
-chosen = summaries.filtered(scores, segments, owners, tiers)
-if chosen.empty:
+view = cached_portfolio(stored.location, tuple(segments), tuple(owners), tuple(tiers))
+if view is None:
     st.info("No account matches these filters.")
     st.stop()
 
-month = summaries.latest_month(chosen)
-this_month = chosen[chosen["period"] == month]
-means = summaries.monthly_means(chosen).set_index("period")
 first, second, third = st.columns(3)
-first.metric(f"Accounts scored, {month}", int(means.loc[month, "scored"]), help="accounts with a health score")
-mean_score = means.loc[month, "mean_score"]
-second.metric("Mean health score", "no score" if summaries.missing(mean_score) else f"{mean_score:.1f}")
-third.metric("Mean coverage", f"{means.loc[month, 'mean_coverage_pct']:.0f}%")
+first.metric(f"Accounts scored, {view.month}", view.scored, help="accounts with a health score")
+second.metric("Mean health score", "no score" if view.mean_score is None else f"{view.mean_score:.1f}")
+third.metric("Mean coverage", f"{view.mean_coverage_pct:.0f}%")
 
-st.plotly_chart(charts.tier_mix_chart(summaries.tier_mix(chosen)))
-st.plotly_chart(charts.means_chart(means.reset_index()))
-st.subheader(f"Accounts per segment and owner, {month}")
+st.plotly_chart(view.tier_mix)
+st.plotly_chart(view.means)
+st.subheader(f"Accounts per segment and owner, {view.month}")
 by_segment, by_owner = st.columns(2)
-by_segment.plotly_chart(charts.counts_chart(summaries.counts_by(this_month, "segment"), "segment", "Per segment"))
-if not summaries.owners_known(this_month):
+by_segment.plotly_chart(view.per_segment)
+if view.per_owner is None:
     by_owner.info(OWNER.missing_message())
 else:
-    by_owner.plotly_chart(charts.counts_chart(summaries.counts_by(this_month, "owner"), "owner", "Per owner"))
+    by_owner.plotly_chart(view.per_owner)
