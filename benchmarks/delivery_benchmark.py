@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from benchmarks.performance_page import RESULTS_MARKER, WRITE_BACK_END, WRITE_BACK_START, write_back_section
 from health_pipeline.delivery.records import health_score_records
 from health_pipeline.delivery.salesforce_sync import sync_month
 from health_pipeline.delivery.salesforce_writer import upsert_health_scores
@@ -30,7 +31,6 @@ from health_pipeline.sandbox.salesforce.values import make_id
 from health_pipeline.sources.salesforce.resource import SalesforceResource
 
 PERIOD = "2026-10"
-SECTION_START, SECTION_END = "<!-- write-back-benchmark:start -->", "<!-- write-back-benchmark:end -->"
 USER, PASSWORD, TOKEN = "bench@alliants.example", "bench-pa55", "B3NCH"
 CONSUMER_KEY, CONSUMER_SECRET, MY_DOMAIN = "bench-consumer-key", "bench-consumer-secret", "bench.my"
 TIERS = ("Champion", "Healthy", "At Risk", "Critical")
@@ -136,21 +136,15 @@ def diff_only(org: Org, records: list[dict], poll: float) -> dict:
             "wall": time.perf_counter() - start}
 
 
-def section_of(text: str) -> str:
-    """The write-back section of a page (markers included), or an empty string."""
-    start, end = text.find(SECTION_START), text.find(SECTION_END)
-    return text[start:end + len(SECTION_END)] + "\n" if 0 <= start < end else ""
-
-
 def write_section(path: Path, lines: list[str]) -> None:
     """Put the section into the page: replace the previous one, or add it before the embedded results."""
     text = path.read_text(encoding="utf-8") if path.exists() else ""
-    section = "\n".join([SECTION_START, *lines, SECTION_END]) + "\n"
-    old = section_of(text)
+    section = "\n".join([WRITE_BACK_START, *lines, WRITE_BACK_END]) + "\n"
+    old = write_back_section(text)
     if old:
         text = text.replace(old, section)
     else:
-        marker = text.find("<!-- benchmark-results: ")
+        marker = text.find(RESULTS_MARKER)
         text = text + "\n" + section if marker < 0 else text[:marker] + section + "\n" + text[marker:]
     path.write_text(text, encoding="utf-8")
 

@@ -34,6 +34,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from benchmarks.performance_page import RESULTS_MARKER, ui_section, write_back_section
+
 PROJECT = Path(__file__).resolve().parent.parent
 SCENARIOS = {"S": 200, "M": 5_000, "L": 50_000}
 REFERENCE_SCENARIOS = ("S", "M")
@@ -43,7 +45,6 @@ INTERCOM_RATE = (1666, 10.0)  # 10,000 calls a minute per app, enforced in 10-se
 INTERCOM_PAGE, JIRA_PAGE, SF_BATCH, SF_COLLECTION = 150, 100, 2000, 200
 BULK_JOB_CALLS = 6  # create, upload CSV, close, one status poll, successful results, failed results
 JIRA_PROJECTS = "BUG,PLAT"
-DOC_MARKER = "<!-- benchmark-results: "
 GOAL_CALL_RATIO, GOAL_TIME_SPEEDUP, GOAL_CALL_REDUCTION, GOAL_MEMORY_MIB = 1.1, 20, 50, 2048
 
 
@@ -1009,44 +1010,28 @@ def load_doc_results(path: Path) -> dict[str, dict]:
         text = path.read_text(encoding="utf-8")
     except OSError:
         return {}
-    start = text.find(DOC_MARKER)
+    start = text.find(RESULTS_MARKER)
     if start < 0:
         return {}
     end = text.find(" -->", start)
     try:
-        return json.loads(text[start + len(DOC_MARKER):end])
+        return json.loads(text[start + len(RESULTS_MARKER):end])
     except ValueError:
         return {}
 
 
-def ui_section(path: Path) -> str:
-    """The UI path section `benchmarks.ui_benchmark` wrote into the page (kept when this page is rewritten)."""
-    from benchmarks.delivery_benchmark import SECTION_START
-    from benchmarks.ui_benchmark import SECTION
-
+def kept_sections(path: Path) -> str:
+    """The UI path and write-back sections the other benchmarks wrote into the page (kept when it is rewritten)."""
     text = path.read_text(encoding="utf-8") if path.exists() else ""
-    start = text.find(SECTION)
-    if start < 0:
-        return ""
-    # the section ends where the write-back section (kept on its own) or the embedded results begin
-    ends = [found for found in (text.find(SECTION_START, start), text.find(DOC_MARKER, start)) if found >= 0]
-    return "\n" + text[start:min(ends, default=len(text))].rstrip() + "\n"
-
-
-def kept_write_back_section(path: Path) -> str:
-    """The page's write-back section (between the delivery benchmark's markers), or nothing."""
-    from benchmarks.delivery_benchmark import section_of
-
-    section = section_of(path.read_text(encoding="utf-8")) if path.exists() else ""
-    return "\n" + section if section else ""
+    kept = [section for section in (ui_section(text), write_back_section(text)) if section]
+    return "".join("\n" + section for section in kept)
 
 
 def write_doc(path: Path, results: dict[str, dict], template: str) -> None:
     body = (template.replace("{MACHINE}", machine_line()).replace("{RESULTS}", report(results))
             .replace("{LIMITS}", "\n".join(limits_lines(results))))
-    body += ui_section(path)
-    body += kept_write_back_section(path)  # written by benchmarks.delivery_benchmark, kept across rewrites
-    body += f"\n{DOC_MARKER}{json.dumps(results, separators=(',', ':'))} -->\n"
+    body += kept_sections(path)
+    body += f"\n{RESULTS_MARKER}{json.dumps(results, separators=(',', ':'))} -->\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_suffix(".tmp")
     temp.write_text(body, encoding="utf-8")

@@ -26,13 +26,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from benchmarks import dagster_dev
-from benchmarks.pipeline_benchmark import DOC_MARKER
+from benchmarks.performance_page import UI_SECTION, with_ui_section
 from health_pipeline.automation.executor import EXECUTOR_ENV, EXECUTORS
 from health_pipeline.automation.job import MONTHLY_JOB_NAME
 from health_pipeline.definitions import ASSETS
 from health_pipeline.sandbox.runner import Sandbox
 
-SECTION = "## UI path"
 GOAL_MONTH, GOAL_BACKFILL = 1.5, 2.0
 RUN_TIMEOUT = 600.0
 BOUND = ("What bounds the backfill: the daemon evaluates a backfill every 30 s (fixed in Dagster 1.13), and each "
@@ -129,7 +128,7 @@ def markdown(result: dict) -> str:
     chosen = result["executor"]
     backfill_ratio = backfill["seconds"] / sum(cli)
     return "\n".join([
-        SECTION, "",
+        UI_SECTION, "",
         f"`python -m benchmarks.ui_benchmark --months {len(months)}` ({result['measured']}, {result['machine']}; "
         f"default sandbox, 200 accounts, months {months[0]} to {months[-1]}):", "",
         "| what | CLI | UI | UI / CLI | goal |", "|---|---:|---:|---:|---:|",
@@ -144,13 +143,9 @@ def markdown(result: dict) -> str:
 
 
 def write_docs(path: Path, text: str) -> None:
-    """Replace (or add, before the pipeline benchmark's embedded results) the UI path section of the page."""
+    """Replace (or add, before the write-back section and the embedded results) the UI path section of the page."""
     doc = path.read_text(encoding="utf-8") if path.exists() else ""
-    marker = doc.find(DOC_MARKER)
-    head, tail = (doc, "") if marker < 0 else (doc[:marker], doc[marker:])
-    if SECTION in head:
-        head = head[:head.index(SECTION)]
-    path.write_text(head.rstrip("\n") + "\n\n" + text.rstrip("\n") + "\n\n" + tail, encoding="utf-8")
+    path.write_text(with_ui_section(doc, text), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.delivery_benchmark import Org, diff_only, full_upsert, month_records, section_of, write_section
-from benchmarks.pipeline_benchmark import kept_write_back_section
+from benchmarks.delivery_benchmark import Org, diff_only, full_upsert, month_records, write_section
+from benchmarks.performance_page import write_back_section
+from benchmarks.pipeline_benchmark import kept_sections
 
 ACCOUNTS = 400
 
@@ -45,5 +46,5 @@ def test_the_section_is_replaced_in_place_and_kept_by_the_pipeline_benchmarks_re
     text = page.read_text(encoding="utf-8")
     assert text.count("## Write-back") == 1 and "second" in text and "first" not in text
     assert text.index("second") < text.index("<!-- benchmark-results: ")
-    assert kept_write_back_section(page).strip() == section_of(text).strip()
-    assert kept_write_back_section(tmp_path / "absent.md") == ""
+    assert kept_sections(page).strip() == write_back_section(text).strip()
+    assert kept_sections(tmp_path / "absent.md") == ""
