@@ -10,7 +10,7 @@ import pandas as pd
 from health_pipeline.assets.delivery_metadata import log_row, log_table, outcome_metadata, preview_metadata
 from health_pipeline.assets.score_metadata import tier_metadata
 from health_pipeline.delivery.coverage_guard import coverage_of
-from health_pipeline.delivery.csv_output import failed_rows, write_csv_atomically
+from health_pipeline.delivery.csv_output import failed_rows
 from health_pipeline.delivery.delivery_log import append_row, log_timestamp
 from health_pipeline.delivery.records import SOBJECT, health_score_records
 from health_pipeline.delivery.salesforce_sync import plan_month, sync_month
@@ -40,9 +40,9 @@ def keep_conflicts(context: dg.AssetExecutionContext, plan: SyncPlan, sink: Heal
 def dry_run(context: dg.AssetExecutionContext, records: list[dict], sink: HealthScoreSinkResource,
             salesforce: SalesforceResource, period: str) -> dict[str, Any]:
     """Write the month's CSV and, when Salesforce is reachable, preview the sync against it (no write)."""
-    path = write_csv_atomically(records, sink.dry_run_file(period))
+    path = sink.write_dry_run(records, period)
     context.log.info(f"{period}: dry run, wrote {len(records)} {SOBJECT} records to {path}")
-    metadata: dict[str, Any] = {"path": dg.MetadataValue.path(str(path.resolve())), "rows": len(records)}
+    metadata: dict[str, Any] = {"path": dg.MetadataValue.path(path), "rows": len(records)}
     if salesforce.is_configured():
         plan = plan_month(salesforce.open_client(context.log.warning), records, period, sink.conflict_policy)
         metadata.update(keep_conflicts(context, plan, sink, period))

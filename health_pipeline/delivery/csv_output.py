@@ -35,7 +35,8 @@ def conflicts_path(output_dir: str | os.PathLike, period: str) -> Path:
 
 
 def bucket_key(period: str, kind: str) -> str:
-    """`delivery/{YYYY-MM}/{kind}.csv`: a month's failed_records, conflicts or failed_alert_tasks CSV in the bucket."""
+    """`delivery/{YYYY-MM}/{kind}.csv`: a month's health_scores (dry run), failed_records, conflicts or failed_alert_tasks
+    CSV in the bucket."""
     return f"delivery/{period}/{kind}.csv"
 
 

@@ -14,6 +14,7 @@ from health_pipeline.delivery.csv_output import (
     csv_bytes,
     dry_run_path,
     failed_records_path,
+    write_csv_atomically,
     write_rows_or_remove,
 )
 from health_pipeline.delivery.parquet_export import ParquetExportResource
@@ -26,8 +27,8 @@ class HealthScoreSinkResource(dg.ConfigurableResource):
     dry_run: bool = Field(
         default=True, description="Write the month's records to a CSV file instead of Salesforce.")
     output_dir: str = Field(
-        default="output", description="Folder of the dry-run CSV, and of the failed-records and conflicts CSVs when "
-        "no bucket is set.")
+        default="output", description="Folder of the dry-run, failed-records and conflicts CSVs when no bucket is "
+        "set.")
     bulk_threshold: int = Field(
         default=2000, ge=1, description="Use Bulk API 2.0 from this many records, sObject Collections below.")
     failure_tolerance: int = Field(
@@ -40,8 +41,8 @@ class HealthScoreSinkResource(dg.ConfigurableResource):
         default="skip", description="A record edited in Salesforce since our last write: 'skip' keeps the edit "
         "(reported in conflicts_<YYYY-MM>.csv), 'overwrite' replaces it with the computed record.")
     log_s3_bucket: Optional[str] = Field(
-        default=None, description="Bucket of the delivery log and of the failed-records and conflicts CSVs "
-        "(production); unset: under output_dir.")
+        default=None, description="Bucket of the delivery log and of the dry-run, failed-records and conflicts "
+        "CSVs (production); unset: under output_dir.")
     log_s3_prefix: str = Field(default="", description="Key prefix before delivery_log/ in the bucket.")
     log_s3_endpoint_url: Optional[str] = Field(default=None, description="S3 endpoint of the bucket (unset: AWS).")
 
@@ -64,6 +65,14 @@ class HealthScoreSinkResource(dg.ConfigurableResource):
     def conflicts_file(self, period: str) -> Path:
         """The conflicts CSV of month `period` (YYYY-MM): records edited in Salesforce since our last write."""
         return conflicts_path(self.output_dir, period)
+
+    def write_dry_run(self, records: Sequence[Mapping[str, Any]], period: str) -> str:
+        """Write the month's dry-run CSV: in production `delivery/YYYY-MM/health_scores.csv` in the bucket, else
+        `dry_run_file`; returns its s3:// URI or path."""
+        if not self.log_s3_bucket:
+            return str(write_csv_atomically(records, self.dry_run_file(period)).resolve())
+        return self.delivery_log_store().write_file(bucket_key(period, "health_scores"), csv_bytes(records),
+                                                    CSV_CONTENT_TYPE).location
 
     def keep_rows(self, rows: Sequence[Mapping[str, Any]], period: str, kind: str, local_file: Path) -> str | None:
         """Write the month's `kind` CSV (failed_records, conflicts, ...) beside the delivery log: in production

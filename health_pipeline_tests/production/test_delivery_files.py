@@ -75,3 +75,15 @@ def test_conflicts_land_in_the_bucket_beside_the_delivery_log(org: Org, bucket_s
 def test_the_production_profile_points_the_sinks_files_at_the_bucket(production_env):
     sink = production_resources(production_env(HEALTH_PIPELINE_EXPORT_PREFIX=PREFIX))["sink"]
     assert (sink.log_s3_bucket, sink.log_s3_prefix) == (BUCKET, PREFIX)
+
+
+def test_a_dry_run_keeps_the_months_csv_in_the_bucket(org: Org, aws_endpoint: str, s3, tmp_path):
+    sink = HealthScoreSinkResource(dry_run=True, output_dir=str(tmp_path), log_s3_bucket=BUCKET, log_s3_prefix=PREFIX,
+                                   log_s3_endpoint_url=aws_endpoint)
+    key = f"{PREFIX}/delivery/{PERIOD}/health_scores.csv"
+
+    metadata = sink_metadata(run(scores_frame(ACCOUNT_IDS[:4]), sink, org.resource))
+
+    assert metadata["path"].value == f"s3://{BUCKET}/{key}"
+    assert [row[EXTERNAL_ID] for row in bucket_rows(s3, key)] == [f"{a}-{PERIOD}" for a in ACCOUNT_IDS[:4]]
+    assert list(tmp_path.iterdir()) == []  # nothing on the run's container
