@@ -12,6 +12,7 @@ from health_pipeline.dashboard.learned import LearnedModel
 from health_pipeline.dashboard.names import EMPTY_STORE
 from health_pipeline.dashboard.portfolio_view import PortfolioView, portfolio_view
 from health_pipeline.dashboard.store import StoreError, delivery_log_from_environ, instance_home, store_from_environ
+from health_pipeline.dashboard.summaries import account_choices
 from health_pipeline.deployment.errors import ProfileError
 
 CACHE_SECONDS = 300  # a month is scored once a month: five minutes old is fresh enough, and Reload clears it
@@ -32,6 +33,12 @@ def cached_portfolio(location: str, segments: tuple[str, ...], owners: tuple[str
                      tiers: tuple[str, ...]) -> PortfolioView | None:
     """The Portfolio page for one filter choice over the months stored at `location`."""
     return portfolio_view(cached_months(location).scores, segments, owners, tiers)
+
+
+@st.cache_resource(ttl=CACHE_SECONDS, max_entries=4, show_spinner=False)
+def cached_account_choices(location: str) -> dict[str, str]:
+    """The Account page's choices over the months stored at `location`: id -> label, most at risk first."""
+    return account_choices(cached_months(location).scores)
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner="Reading the check results ...")
@@ -93,6 +100,7 @@ def stored_months_or_stop() -> StoredMonths:
         if st.button("Reload", help="Read the store again (new months, new assets)"):
             cached_months.clear()
             cached_portfolio.clear()
+            cached_account_choices.clear()
             cached_check_results.clear()
             cached_learned_model.clear()
             st.rerun()

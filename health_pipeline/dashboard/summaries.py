@@ -83,6 +83,12 @@ def parse_movers(text: object) -> list[tuple[str, float]]:
     return parsed
 
 
+def account_choices(scores: pd.DataFrame) -> dict[str, str]:
+    """The latest month's accounts, most at risk first (no score last): account id -> `name (id)`."""
+    latest = scores[scores["period"] == latest_month(scores)].sort_values(["health_score", ID_COLUMN])
+    return dict(zip(latest[ID_COLUMN], latest["account_name"].astype(str) + " (" + latest[ID_COLUMN] + ")"))
+
+
 def account_history(scores: pd.DataFrame, account_id: str) -> pd.DataFrame:
     """One account's rows, oldest month first."""
     return scores[scores[ID_COLUMN] == account_id].sort_values("period")

@@ -74,3 +74,9 @@ def test_an_accounts_dimensions_over_time_keep_missing_as_missing():
     dimensions = summaries.dimension_history(history)
     support = dimensions[dimensions["dimension"] == "support"].set_index("period")["score"]
     assert math.isnan(support["2026-09"]) and support["2026-10"] == 40.0
+
+
+def test_account_choices_list_the_latest_month_most_at_risk_first_with_name_and_id():
+    frame = scores()
+    frame.loc[5, "health_score"] = pd.NA  # c has no score in the latest month: it comes last
+    assert summaries.account_choices(frame) == {"b": "B (b)", "a": "A (a)", "c": "C (c)"}

@@ -2,15 +2,14 @@
 import streamlit as st
 
 from health_pipeline.dashboard import charts, summaries
-from health_pipeline.dashboard.loading import stored_months_or_stop
+from health_pipeline.dashboard.loading import cached_account_choices, stored_months_or_stop
 from health_pipeline.dashboard.names import ALERTS, ATTRIBUTION, OVERRIDES
 from health_pipeline.scoring.catalogue import ID_COLUMN
 
 st.title("Account")
 stored = stored_months_or_stop()
 scores = stored.scores
-latest = scores[scores["period"] == summaries.latest_month(scores)].sort_values(["health_score", ID_COLUMN])
-labels = dict(zip(latest[ID_COLUMN], latest["account_name"].astype(str) + " (" + latest[ID_COLUMN] + ")"))
+labels = cached_account_choices(stored.location)
 ids = list(labels)
 asked = st.query_params.get("account")
 account = st.selectbox("Account (most at risk first)", ids, index=ids.index(asked) if asked in ids else 0,
