@@ -21,9 +21,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def streamlit_command(port: int, address: str) -> list[str]:
     """The `streamlit run` command line of the dashboard app, headless and without usage statistics."""
     app = Path(__file__).resolve().parent.parent / "dashboard" / "app.py"
+    # Both speed options hold back each page's "run finished" message, which waits for them on the server:
+    # - no file watching: this app serves installed code, not code being edited, and after every run the watcher
+    #   resolved the path of every imported module (thousands, with Dagster) on the server's event loop while
+    #   polling threads competed for the cores;
+    # - no forced full collection after every run: it walks the whole heap (the imported libraries, the cached
+    #   months) holding the GIL; the pages share the cached data and leave little garbage, and Python's own
+    #   generational collection still runs.
     return [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
             "--server.address", address, "--server.headless", "true", "--browser.gatherUsageStats", "false",
-            "--client.toolbarMode", "viewer"]
+            "--client.toolbarMode", "viewer", "--server.fileWatcherType", "none", "--runner.postScriptGC", "false"]
 
 
 def run(args: argparse.Namespace) -> int:
