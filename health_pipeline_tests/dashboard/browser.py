@@ -23,9 +23,12 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 PAGE_HEADINGS = {"": "Portfolio", "movers": "Movers", "account": "Account", "evidence": "Evidence",
                  "quality": "Data quality and delivery"}
 WIDTH, HEIGHT, MAX_HEIGHT = 1400, 1000, 4000
-# Streamlit marks its app element with the script's state: the page is complete when the run is over
-APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 ERROR_SELECTORS = ('[data-testid="stException"]', '[data-testid="stAlertContentError"]')
+# true once the page's run is over (Streamlit marks its app element with the script's state) and every chart and
+# table on it is drawn (plotly's svg, the data grid's canvas)
+PAGE_DRAWN = """() => document.querySelector('[data-testid="stApp"]')?.dataset.testScriptState === 'notRunning'
+    && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(chart => chart.querySelector('.main-svg'))
+    && [...document.querySelectorAll('[data-testid="stDataFrame"]')].every(grid => grid.querySelector('canvas'))"""
 
 
 @contextlib.contextmanager
@@ -77,11 +80,8 @@ def look_at_pages(base: str, paths: dict[str, str], out_dir: Path) -> dict[str, 
         for name, path in paths.items():
             page.goto(f"{base}/{path}")
             page.locator("h1").first.wait_for(timeout=60_000)
-            page.locator(APP_IDLE).wait_for(timeout=60_000)
-            # every chart drawn, not only the first (the first page also waits for plotly.js to load)
-            page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= "
-                                   "document.querySelectorAll('[data-testid=\"stPlotlyChart\"]').length",
-                                   timeout=60_000)
+            # every chart and table drawn, not only the first (the first page also waits for plotly.js to load)
+            page.wait_for_function(PAGE_DRAWN, timeout=60_000)
             # Streamlit scrolls inside its main element: grow the window to it so the picture holds the whole page
             height = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
             page.set_viewport_size({"width": WIDTH, "height": min(max(height, HEIGHT), MAX_HEIGHT)})
@@ -96,10 +96,6 @@ def look_at_pages(base: str, paths: dict[str, str], out_dir: Path) -> dict[str, 
     return seen
 
 
-# true once the page's run is over and every chart and table on it is drawn (plotly's svg, the data grid's canvas)
-PAGE_DRAWN = """() => document.querySelector('[data-testid="stApp"]')?.dataset.testScriptState === 'notRunning'
-    && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(chart => chart.querySelector('.main-svg'))
-    && [...document.querySelectorAll('[data-testid="stDataFrame"]')].every(grid => grid.querySelector('canvas'))"""
 # timed by the page's own clock, so the driver's round trips and its checks before a click are not counted: click
 # the link, check on every animation frame until the new heading shows and the page is drawn, then let that frame
 # be painted

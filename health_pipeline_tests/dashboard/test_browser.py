@@ -9,7 +9,13 @@ import pytest
 
 from health_pipeline.dashboard.store import LocalAssetStore
 from health_pipeline.scoring.catalogue import ID_COLUMN
-from health_pipeline_tests.dashboard.browser import CHROMIUM, PAGE_HEADINGS, look_at_pages, page_switch_seconds, serve_dashboard
+from health_pipeline_tests.dashboard.browser import (
+    CHROMIUM,
+    PAGE_HEADINGS,
+    look_at_pages,
+    page_switch_seconds,
+    serve_dashboard,
+)
 
 # skipped on a developer machine without Chromium; in CI (.ci/run installs it, CI=true) it always runs
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists() and not os.environ.get("CI"),
