@@ -99,7 +99,7 @@ def timed(action, repeat: int) -> float:
 
 def measure(home: Path, repeat: int) -> dict[str, float]:
     """Seconds: the uncached read, the first app run (cache filled), the cached load + portfolio, each page switch."""
-    import plotly.express  # noqa: F401  imported once per server process, before any page: not a page's cost
+    import plotly.graph_objects  # noqa: F401  imported once per server process, before any page: not a page's cost
     from streamlit.testing.v1 import AppTest
 
     import health_pipeline.dashboard.charts  # noqa: F401

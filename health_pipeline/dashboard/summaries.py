@@ -89,6 +89,18 @@ def account_choices(scores: pd.DataFrame) -> dict[str, str]:
     return dict(zip(latest[ID_COLUMN], latest["account_name"].astype(str) + " (" + latest[ID_COLUMN] + ")"))
 
 
+def matching_accounts(choices: dict[str, str], search: str, limit: int, keep: str | None = None) -> tuple[list[str], int]:
+    """The ids whose label (`name (id)`) holds `search`, ignoring case, in the choices' order (most at risk first),
+    at most `limit` of them, and how many matched; `keep` (the account shown now) is listed first when there is no
+    search and it is beyond the limit."""
+    needle = search.strip().casefold()
+    matched = [key for key, label in choices.items() if needle in label.casefold()] if needle else list(choices)
+    listed = matched[:limit]
+    if not needle and keep in choices and keep not in listed:
+        listed = [keep, *listed[:limit - 1]]
+    return listed, len(matched)
+
+
 def account_history(scores: pd.DataFrame, account_id: str) -> pd.DataFrame:
     """One account's rows, oldest month first."""
     return scores[scores[ID_COLUMN] == account_id].sort_values("period")

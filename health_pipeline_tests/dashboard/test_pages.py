@@ -91,6 +91,22 @@ def test_account_page_follows_the_account_in_the_address(scored_home, monkeypatc
         assert data.missing_message() not in texts(app.info)
 
 
+def test_the_account_finder_narrows_the_picker_and_an_account_beyond_the_list_opens_from_the_address(
+        scored_home, monkeypatch):
+    october = LocalAssetStore(scored_home / "storage").load("account_health_scores", MONTHS[-1])
+    ranked = october.sort_values(["health_score", ID_COLUMN])
+    app = open_page(scored_home, monkeypatch, "account")
+    assert len(app.selectbox[0].options) == 100 and "Listing 100 of 200 accounts" in texts(app.caption)
+    healthiest = ranked.iloc[-1]
+    assert app.selectbox[0].value != healthiest[ID_COLUMN]
+    app.text_input[0].input(healthiest[ID_COLUMN].lower()).run()
+    assert app.selectbox[0].value == healthiest[ID_COLUMN] and app.header[0].value == healthiest["account_name"]
+    app.text_input[0].input("no such account").run()
+    assert not app.exception and 'matches "no such account"' in texts(app.info)
+    beyond = open_page(scored_home, monkeypatch, "account", account=healthiest[ID_COLUMN])
+    assert beyond.selectbox[0].value == healthiest[ID_COLUMN] and beyond.header[0].value == healthiest["account_name"]
+
+
 @pytest.mark.parametrize("page, data", [("evidence", BACKTEST), ("quality", DELIVERY_LOG)])
 def test_a_page_whose_data_is_not_produced_yet_says_what_produces_it(scored_home, monkeypatch, page, data):
     app = open_page(scored_home, monkeypatch, page)

@@ -80,3 +80,15 @@ def test_account_choices_list_the_latest_month_most_at_risk_first_with_name_and_
     frame = scores()
     frame.loc[5, "health_score"] = pd.NA  # c has no score in the latest month: it comes last
     assert summaries.account_choices(frame) == {"b": "B (b)", "a": "A (a)", "c": "C (c)"}
+
+
+def test_the_account_finder_matches_name_or_id_ignoring_case_in_risk_order_up_to_the_limit():
+    choices = {"001b": "Bay Hotels (001b)", "001a": "Alpine Lodge (001a)", "001c": "Bay Inn (001c)"}
+    assert summaries.matching_accounts(choices, "", 2) == (["001b", "001a"], 3)
+    assert summaries.matching_accounts(choices, " bay ", 5) == (["001b", "001c"], 2)
+    assert summaries.matching_accounts(choices, "001A", 5) == (["001a"], 1)
+    assert summaries.matching_accounts(choices, "nowhere", 5) == ([], 0)
+    # the account in the address stays listed when it lies beyond the limit, first; a search lists matches only
+    assert summaries.matching_accounts(choices, "", 2, keep="001c") == (["001c", "001b"], 3)
+    assert summaries.matching_accounts(choices, "alpine", 2, keep="001c") == (["001a"], 1)
+    assert summaries.matching_accounts(choices, "", 2, keep="gone") == (["001b", "001a"], 3)
