@@ -132,10 +132,11 @@ def table(figures: dict[str, float], months: int, accounts: int) -> str:
 
 
 def browser_table(times: dict[str, list[float]], repeat: int) -> str:
-    """The browser's page switches as a Markdown table: median, first visit (the server process's first run of the
-    page) and slowest of the rounds."""
-    lines = [f"Headless Chromium, click on the page's link until the page is drawn, {repeat} rounds over the pages:",
-             "", "| switch to | median s | first visit s | slowest s |", "|---|---:|---:|---:|"]
+    """The browser's page switches as a Markdown table: median, first round (each page's first run in the server
+    process and first drawing in the tab, but for the Portfolio, which the app opened on) and slowest of the rounds."""
+    lines = [f"Headless Chromium, click on the page's link until the page is drawn, {repeat} rounds over the pages "
+             "(the first round is each page's first visit, but for the Portfolio, where the app opened):",
+             "", "| switch to | median s | first round s | slowest s |", "|---|---:|---:|---:|"]
     lines += [f"| {page} | {statistics.median(seconds):.2f} | {seconds[0]:.2f} | {max(seconds):.2f} |"
               for page, seconds in times.items()]
     return "\n".join(lines)

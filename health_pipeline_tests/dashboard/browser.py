@@ -24,9 +24,11 @@ PAGE_HEADINGS = {"": "Portfolio", "movers": "Movers", "account": "Account", "evi
                  "quality": "Data quality and delivery"}
 WIDTH, HEIGHT, MAX_HEIGHT = 1400, 1000, 4000
 ERROR_SELECTORS = ('[data-testid="stException"]', '[data-testid="stAlertContentError"]')
-# true once the page's run is over (Streamlit marks its app element with the script's state) and every chart and
-# table on it is drawn (plotly's svg, the data grid's canvas)
+# true once the page's run is over (Streamlit marks its app element with the script's state), no element waits for
+# its code any more (Streamlit shows a skeleton until an element's lazily loaded code arrives, after the run may have
+# ended), and every chart and table is drawn (plotly's svg, the data grid's canvas)
 PAGE_DRAWN = """() => document.querySelector('[data-testid="stApp"]')?.dataset.testScriptState === 'notRunning'
+    && !document.querySelector('[data-testid="stSkeleton"]')
     && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(chart => chart.querySelector('.main-svg'))
     && [...document.querySelectorAll('[data-testid="stDataFrame"]')].every(grid => grid.querySelector('canvas'))"""
 
