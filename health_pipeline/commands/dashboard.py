@@ -30,7 +30,9 @@ def streamlit_command(port: int, address: str) -> list[str]:
     #   generational collection still runs.
     return [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
             "--server.address", address, "--server.headless", "true", "--browser.gatherUsageStats", "false",
-            "--client.toolbarMode", "viewer", "--server.fileWatcherType", "none", "--runner.postScriptGC", "false"]
+            "--client.toolbarMode", "viewer", "--server.fileWatcherType", "none", "--runner.postScriptGC", "false",
+            # the light theme always: the charts carry a light look of their own (charts.LOOK)
+            "--theme.base", "light"]
 
 
 def run(args: argparse.Namespace) -> int:

@@ -43,8 +43,8 @@ if all(column in history.columns for column in OVERRIDES.columns) and not summar
             f"reason: {row['override_reason']}; expires {row['override_expires']}.")
 
 chart_left, chart_right = st.columns(2)
-chart_left.plotly_chart(charts.score_history_chart(history))
-chart_right.plotly_chart(charts.dimension_chart(summaries.dimension_history(history)))
+chart_left.plotly_chart(charts.score_history_chart(history), theme=None)
+chart_right.plotly_chart(charts.dimension_chart(summaries.dimension_history(history)), theme=None)
 
 st.subheader(f"Risk factors, {row['period']}")
 factors = summaries.risk_factors(row)
@@ -60,7 +60,8 @@ except ValueError as error:
 if ATTRIBUTION.columns[0] not in history.columns:
     st.info(ATTRIBUTION.missing_message())
 elif contributions:
-    st.plotly_chart(charts.waterfall_chart(contributions, f"Top movers, {row['period']} (signed points)"))
+    st.plotly_chart(charts.waterfall_chart(contributions, f"Top movers, {row['period']} (signed points)"),
+                    theme=None)
 elif movers_text is not None:
     st.write("No attribution this month (the account lacks a score in this month or the one before).")
 

@@ -38,10 +38,10 @@ second.metric("Top-decile lift", shown(pooled["top_decile_lift"], "{:.2f}x"))
 third.metric("Account-months judged", int(pooled["n"]))
 fourth.metric("Churned", int(pooled["churned"]))
 
-st.plotly_chart(charts.auc_chart(months))
+st.plotly_chart(charts.auc_chart(months), theme=None)
 left, right = st.columns(2)
-left.plotly_chart(charts.churn_by_tier_chart(evidence_frames.churn_by_tier(months)))
-right.plotly_chart(charts.lift_chart(months))
+left.plotly_chart(charts.churn_by_tier_chart(evidence_frames.churn_by_tier(months)), theme=None)
+right.plotly_chart(charts.lift_chart(months), theme=None)
 
 st.subheader("The learned model beside the rules (advice only)")
 try:
@@ -58,14 +58,15 @@ elif learned is not None:
     st.caption(f"Logistic regression on the metric scores, trained on {learned.trained_on}, tested on "
                f"{learned.tested_on}.")
     model_left, model_right = st.columns(2)
-    model_left.plotly_chart(charts.auc_beside_chart(learned.model_auc, learned.rule_auc, learned.tested_on))
+    model_left.plotly_chart(charts.auc_beside_chart(learned.model_auc, learned.rule_auc, learned.tested_on),
+                            theme=None)
     try:
         rules = evidence_frames.rule_weights_pct(load_config(default_config_dir()).scoring)
     except ConfigError as error:
         model_right.warning(f"The configured weights cannot be read: {error}")
     else:
         model_right.plotly_chart(charts.weights_chart(
-            evidence_frames.weights_beside_rules(learned.suggested_weights_pct, rules)))
+            evidence_frames.weights_beside_rules(learned.suggested_weights_pct, rules)), theme=None)
     with st.expander("Calibration by decile of the predicted churn probability"):
         st.markdown(learned.calibration_markdown)
 

@@ -22,5 +22,5 @@ for title, frame in ((f"Largest drops, {month}", drops), (f"Largest rises, {mont
         st.write("None: no account has a score in both this month and the month before, or none moved this way.")
         continue
     left, right = st.columns([2, 3])
-    left.plotly_chart(charts.changes_chart(frame, "Score change (points)"))
+    left.plotly_chart(charts.changes_chart(frame, "Score change (points)"), theme=None)
     right.dataframe(frame[shown], hide_index=True)

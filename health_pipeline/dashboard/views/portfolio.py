@@ -24,12 +24,12 @@ first.metric(f"Accounts scored, {view.month}", view.scored, help="accounts with 
 second.metric("Mean health score", "no score" if view.mean_score is None else f"{view.mean_score:.1f}")
 third.metric("Mean coverage", f"{view.mean_coverage_pct:.0f}%")
 
-st.plotly_chart(view.tier_mix)
-st.plotly_chart(view.means)
+st.plotly_chart(view.tier_mix, theme=None)
+st.plotly_chart(view.means, theme=None)
 st.subheader(f"Accounts per segment and owner, {view.month}")
 by_segment, by_owner = st.columns(2)
-by_segment.plotly_chart(view.per_segment)
+by_segment.plotly_chart(view.per_segment, theme=None)
 if view.per_owner is None:
     by_owner.info(OWNER.missing_message())
 else:
-    by_owner.plotly_chart(view.per_owner)
+    by_owner.plotly_chart(view.per_owner, theme=None)

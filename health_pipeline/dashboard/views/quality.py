@@ -10,9 +10,9 @@ st.title("Data quality and delivery")
 stored = stored_months_or_stop()
 
 st.plotly_chart(charts.lines_chart(stored.sources, "accounts_with_data_pct", "source",
-                                   "Accounts with data per source (%)", percent=True))
+                                   "Accounts with data per source (%)", percent=True), theme=None)
 st.plotly_chart(charts.lines_chart(summaries.dimension_coverage(stored.scores), "coverage_pct", "dimension",
-                                   "Mean coverage per dimension (%)", percent=True))
+                                   "Mean coverage per dimension (%)", percent=True), theme=None)
 
 st.subheader("Unconfigured sources")
 unconfigured = stored.sources[stored.sources["configured"].eq(False)]
