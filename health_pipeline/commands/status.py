@@ -46,6 +46,14 @@ def month_range(text: str | None, today: date) -> list[str]:
     return months
 
 
+@dataclass(frozen=True)
+class Stored:
+    """A month's latest materialisation of an asset: the code version it ran with, and when."""
+
+    code_version: str | None
+    timestamp: float
+
+
 def asset_months(instance, assets, months: list[str]) -> list[AssetMonth]:
     """The state of every asset for every month, read from the instance's event log."""
     import dagster as dg
@@ -53,41 +61,57 @@ def asset_months(instance, assets, months: list[str]) -> list[AssetMonth]:
     from health_pipeline.automation.trend import latest_scores, out_of_date_months, previous_month
 
     stale_trend = set(out_of_date_months(latest_scores(instance)))
+    stored_by_asset = {asset.key.to_user_string(): latest_materialisations(instance, asset.key, months)
+                       for asset in assets}
     states = []
     for asset in assets:
         key, code_version = asset.key, asset.code_versions_by_key.get(asset.key)
         status = instance.get_status_by_partition(key, months, asset.partitions_def) or {}
-        stored = stored_code_versions(instance, key, months)
+        name = key.to_user_string()
+        stored = stored_by_asset[name]
         for month in months:
-            name, partition_status = key.to_user_string(), status.get(month)
+            partition_status = status.get(month)
+            newer = [upstream for upstream in same_month_upstreams(asset)
+                     if month in stored and month in stored_by_asset.get(upstream, {})
+                     and stored_by_asset[upstream][month].timestamp > stored[month].timestamp]
             if partition_status == dg.AssetPartitionStatus.FAILED:
                 states.append(AssetMonth(name, month, "failed", "its last run failed"))
             elif partition_status == dg.AssetPartitionStatus.IN_PROGRESS:
                 states.append(AssetMonth(name, month, "in progress"))
             elif month not in stored:
                 states.append(AssetMonth(name, month, "missing"))
-            elif code_version and stored[month] != code_version:
+            elif code_version and stored[month].code_version != code_version:
                 states.append(AssetMonth(name, month, "stale", "code or configuration changed since"))
             elif name == "account_health_scores" and month in stale_trend:
                 states.append(AssetMonth(name, month, "stale",
                                          f"trend out of date: {previous_month(month)} was scored again after it"))
+            elif newer:
+                states.append(AssetMonth(name, month, "stale", f"{', '.join(newer)} of the same month materialised "
+                                                               "again after it: it still holds what came before"))
             else:
                 states.append(AssetMonth(name, month, "materialised"))
     return states
 
 
-def stored_code_versions(instance, key, months: list[str]) -> dict[str, str | None]:
-    """The code version of each month's latest materialisation of `key`."""
+def same_month_upstreams(asset) -> list[str]:
+    """The assets this one reads for its own month (not those read through a mapping, such as the month before)."""
+    return sorted(dep.asset_key.to_user_string() for dep in asset.specs_by_key[asset.key].deps
+                  if dep.partition_mapping is None and dep.asset_key != asset.key)
+
+
+def latest_materialisations(instance, key, months: list[str]) -> dict[str, Stored]:
+    """Each month's latest materialisation of `key`: its code version and time."""
     import dagster as dg
 
     records = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=key, asset_partitions=months),
                                               limit=len(months) * 50).records
-    versions: dict[str, str | None] = {}
+    latest: dict[str, Stored] = {}
     for record in records:  # newest first
         materialization = record.asset_materialization
-        if materialization is not None and materialization.partition not in versions:
-            versions[materialization.partition] = (materialization.tags or {}).get(CODE_VERSION_TAG)
-    return versions
+        if materialization is not None and materialization.partition not in latest:
+            latest[materialization.partition] = Stored((materialization.tags or {}).get(CODE_VERSION_TAG),
+                                                       record.timestamp)
+    return latest
 
 
 def report(states: list[AssetMonth], months: list[str]) -> list[str]:

@@ -1,6 +1,6 @@
 """`health-pipeline status`: per month and asset, what is materialised, missing, failed or stale, and what to run
-next. October scored, then September: October's scores are stale (trend out of date), August is missing; the
-command itself on a fresh folder says every asset is missing and refuses a bad range in one sentence."""
+next. October scored, then September: October's scores are stale (trend out of date), August is missing; October's
+scores materialised again: its delivery and alerts are stale; the command itself on a fresh folder says every asset is missing and refuses a bad range in one sentence."""
 from __future__ import annotations
 
 from datetime import date
@@ -10,7 +10,7 @@ import pytest
 
 from health_pipeline.commands.status import asset_months, month_range, report
 from health_pipeline.definitions import ASSETS
-from health_pipeline_tests.graph.conftest import Profile
+from health_pipeline_tests.graph.conftest import QUIET, Profile
 from health_pipeline_tests.test_cli import run_cli
 
 
@@ -28,6 +28,25 @@ def test_a_rescored_previous_month_makes_the_next_months_scores_stale(profile: P
         "2026-10  stale: account_health_scores",
         "         account_health_scores: trend out of date: 2026-09 was scored again after it",
         "Next: health-pipeline run --period 2026-08; health-pipeline run --period 2026-10",
+    ]
+
+
+def test_scores_materialised_again_make_that_months_delivery_and_alerts_stale(profile: Profile,
+                                                                             persistent_instance: dg.DagsterInstance):
+    assert profile.materialise("2026-10", instance=persistent_instance).success
+    rescored = dg.materialize(ASSETS, selection=["account_health_scores"], partition_key="2026-10",
+                              resources=profile.resources(), instance=persistent_instance, run_config=QUIET)
+    assert rescored.success
+
+    lines = report(asset_months(persistent_instance, ASSETS, ["2026-10"]), ["2026-10"])
+
+    assert lines == [
+        "2026-10  stale: salesforce_health_scores, account_alerts",
+        "         salesforce_health_scores: account_health_scores of the same month materialised again after it: "
+        "it still holds what came before",
+        "         account_alerts: account_health_scores of the same month materialised again after it: "
+        "it still holds what came before",
+        "Next: health-pipeline run --period 2026-10",
     ]
 
 
