@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+import dagster as dg
 from dagster_aws.s3 import S3PickleIOManager, S3Resource
 
+from health_pipeline.assets.missing_upstream import MissingUpstreamExplained
 from health_pipeline.delivery.parquet_export import ParquetExportResource
 from health_pipeline.deployment.aws import LOAD_ATTEMPTS, RUN_ATTEMPTS, check_bucket, read_secret, secrets_client
 from health_pipeline.deployment.errors import ProfileError
@@ -33,8 +35,8 @@ def production_resources(environ: Mapping[str, str]) -> dict[str, Any]:
     resources: dict[str, Any] = {
         **shared_resources(environ, dry_run=settings.dry_run),
         **sources,
-        "io_manager": S3PickleIOManager(s3_resource=s3_resource(settings), s3_bucket=settings.bucket,
-                                        s3_prefix=settings.prefix),
+        "io_manager": MonthS3PickleIOManager(s3_resource=s3_resource(settings), s3_bucket=settings.bucket,
+                                             s3_prefix=settings.prefix),
     }
     # the delivery log lives beside the BI export, in the bucket
     resources["sink"] = resources["sink"].model_copy(update={
@@ -44,6 +46,15 @@ def production_resources(environ: Mapping[str, str]) -> dict[str, Any]:
         resources["parquet_export"] = ParquetExportResource(
             s3_bucket=settings.bucket, s3_prefix=settings.export_prefix, endpoint_url=settings.endpoint_url)
     return resources
+
+
+class MonthS3PickleIOManager(S3PickleIOManager):
+    """dagster-aws's S3 pickle IO manager (the bucket under the prefix) with missing months explained."""
+
+    def create_io_manager(self, context: dg.InitResourceContext) -> dg.IOManager:
+        """The S3 IO manager wrapped so that a missing upstream month reads as one sentence (dagster-aws raises
+        FileNotFoundError for a key that is not in the bucket)."""
+        return MissingUpstreamExplained(super().create_io_manager(context), (FileNotFoundError,))
 
 
 def s3_resource(settings: ProductionSettings, max_attempts: int = RUN_ATTEMPTS) -> S3Resource:
