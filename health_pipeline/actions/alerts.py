@@ -41,6 +41,17 @@ def account_facts(scores: pd.DataFrame, signals: pd.DataFrame, new_critical: Map
     return facts.reset_index(drop=True)
 
 
+def owners_from_scores(scores: pd.DataFrame) -> tuple[dict[str, str | None], dict[str, str]] | None:
+    """Each account's owner (User Id, None when it has none) and the owners' names, as the month's scores carry
+    them from Salesforce; None when the scores carry no owner (stored before owners, or Salesforce unconfigured)."""
+    if "owner_id" not in scores.columns or not scores["owner_id"].notna().any():
+        return None
+    owner_ids = [_plain(owner) for owner in scores["owner_id"]]
+    names = scores["owner_name"] if "owner_name" in scores.columns else pd.Series(None, index=scores.index)
+    owners = dict(zip(scores[ID_COLUMN], owner_ids))
+    return owners, {owner: name for owner, name in zip(owner_ids, map(_plain, names)) if owner and name}
+
+
 def _plain(value: object) -> object:
     """A frame cell as a plain value: missing becomes None."""
     if value is None or (not isinstance(value, str) and pd.isna(value)):

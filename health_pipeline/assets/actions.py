@@ -5,7 +5,7 @@ from typing import Any, Iterator
 import dagster as dg
 import pandas as pd
 
-from health_pipeline.actions.alerts import account_facts, raise_alerts, severity_counts
+from health_pipeline.actions.alerts import account_facts, owners_from_scores, raise_alerts, severity_counts
 from health_pipeline.actions.history import STILL_OPEN, feedback_by_play, parse_alert_tasks, too_often_wrong
 from health_pipeline.actions.records import TASK_EXTERNAL_ID, TASK_SOBJECT, digest_text, task_records
 from health_pipeline.assets.action_metadata import alerts_metadata
@@ -36,7 +36,7 @@ def account_alerts(context: dg.AssetExecutionContext, pipeline_config: PipelineC
     period = context.partition_key
     config = pipeline_config.load()
     org = read_alert_context(salesforce, Period.parse(period), list(account_health_scores[ID_COLUMN]),
-                             context.log.warning)
+                             context.log.warning, known_owners=owners_from_scores(account_health_scores))
     tasks, unreadable = parse_alert_tasks(org.task_records)
     for problem in unreadable:
         context.log.warning(f"alert task left out of the history: {problem}")

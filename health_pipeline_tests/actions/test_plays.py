@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from health_pipeline.actions.alerts import ALERT_COLUMNS, account_facts, raise_alerts
+from health_pipeline.actions.alerts import ALERT_COLUMNS, account_facts, owners_from_scores, raise_alerts
 from health_pipeline.actions.history import NEW, STILL_OPEN, TASK_EXISTS, AlertTask
 from health_pipeline.actions.plays import RULES, Play
 from health_pipeline.actions.records import digest_text, task_records
@@ -160,3 +160,13 @@ def test_every_rule_has_a_docstring_and_declared_parameters():
 def test_scores_without_a_needed_column_are_refused_by_name(missing):
     with pytest.raises(ValueError, match=missing):
         account_facts(scores().drop(columns=missing), SIGNALS, {})
+
+
+def test_owners_come_from_the_scores_and_a_month_scored_without_them_asks_salesforce():
+    frame = scores(owner_id=[OWNER, OWNER, None, "005000000000002AAA"],
+                   owner_name=["Avery Brooks", "Avery Brooks", None, None])
+    owners, names = owners_from_scores(frame)
+    assert owners == {A: OWNER, B: OWNER, C: None, D: "005000000000002AAA"}
+    assert names == {OWNER: "Avery Brooks"}  # an owner without a known name stays unnamed, never guessed
+    assert owners_from_scores(scores()) is None  # stored before the scores carried owners
+    assert owners_from_scores(scores(owner_id=[None] * 4, owner_name=[None] * 4)) is None  # Salesforce unconfigured

@@ -67,6 +67,12 @@ def test_live_month_writes_a_task_per_new_alert_for_the_owner_and_posts_the_dige
             assert task["OwnerId"] == owners[alert.salesforce_account_id[:15]] == alert.owner_id
         assert (task["Priority"], task["ActivityDate"]) == (PRIORITY[alert.severity], alert.due_date)
         assert task["Status"] == "Not Started" and alert.reason in task["Description"]
+    # the owners and their names come with the month's scores: no Account-owner or User query of its own
+    scores = result.output_for_node("account_health_scores").set_index("salesforce_account_id")
+    assert list(new["owner_name"]) == [scores.loc[account, "owner_name"] if route == "account_owner" else None
+                                       for account, route in zip(new["salesforce_account_id"], new["route"])]
+    calls = metadata(result, "account_alerts")["salesforce_calls_by_endpoint"]
+    assert calls and not any("Account owners" in call or "(User)" in call for call in calls)
     written = metadata(result, TASKS)
     assert (written["created"], written["failed"], written["new_tasks"]) == (len(new), 0, len(new))
     # alerts whose earlier task is still open (the world's history) are reported, not written again

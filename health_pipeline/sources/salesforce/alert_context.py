@@ -1,10 +1,10 @@
-"""What the alert assets read from Salesforce: each mapped account's owner, the owners' names, the critical churn
-signals detected in the month, and every alert Task already written (one paged query), so that a re-run or a
-still-open task creates nothing new."""
+"""What the alert assets read from Salesforce: each mapped account's owner and the owners' names (when the month's
+scores do not carry them), the critical churn signals detected in the month, and every alert Task already written
+(one paged query), so that a re-run or a still-open task creates nothing new."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from simple_salesforce.format import format_soql
 
@@ -46,23 +46,22 @@ def _records(client: SalesforceClient, soql: str, label: str, fields: Sequence[s
 
 
 def read_alert_context(resource: SalesforceResource, period: Period, account_ids: Sequence[str],
-                       log: LogFunction | None = None) -> AlertContext:
-    """Account.OwnerId of the mapped accounts, the owners' User names, the month's new critical signals and every
-    alert Task (none when Salesforce is not configured: then no owner is known and every alert counts as new)."""
+                       log: LogFunction | None = None,
+                       known_owners: tuple[Mapping[str, str | None], Mapping[str, str]] | None = None) -> AlertContext:
+    """Account.OwnerId of the mapped accounts and the owners' User names (unless `known_owners` gives both, as the
+    month's scores do), the month's new critical signals and every alert Task (none when Salesforce is not
+    configured: then no owner is known unless given, and every alert counts as new)."""
     if not resource.is_configured():
-        return AlertContext(owners=dict.fromkeys(account_ids), configured=False)
+        owners, names = known_owners or (dict.fromkeys(account_ids), {})
+        return AlertContext(owners=dict(owners), owner_names=dict(names), configured=False)
     client = resource.open_client(log)
     by_prefix = {validate_salesforce_id(account)[:15]: account for account in account_ids}
     context = AlertContext(owners=dict.fromkeys(account_ids), new_critical=dict.fromkeys(account_ids, 0))
-    for soql in chunked_in_queries("SELECT Id, OwnerId FROM Account WHERE", "Id", list(account_ids)):
-        for record in _records(client, soql, "Account owners", ("Id", "OwnerId")):
-            mapped = by_prefix.get(str(record["Id"])[:15])
-            if mapped is not None:
-                context.owners[mapped] = record["OwnerId"]
-    owners = sorted({owner for owner in context.owners.values() if owner})
-    for soql in chunked_in_queries("SELECT Id, Name FROM User WHERE", "Id", owners) if owners else []:
-        for record in _records(client, soql, "User", ("Id", "Name")):
-            context.owner_names[record["Id"]] = record["Name"]
+    if known_owners is not None:
+        context.owners.update(known_owners[0])
+        context.owner_names.update(known_owners[1])
+    else:
+        read_owners(client, by_prefix, context)
     signals = format_soql(NEW_CRITICAL_SOQL, period.start_date, period.end_date, period.end_date)
     for soql in chunked_in_queries(signals, "Account__c", list(account_ids)):
         for record in _records(client, soql, "Churn_Signal__c new critical", ("Account__c",)):
@@ -73,3 +72,16 @@ def read_alert_context(resource: SalesforceResource, period: Period, account_ids
                                          ("Health_Alert_Key__c", "IsClosed", "Alert_Feedback__c")))
     context.calls = dict(client.stats.calls)
     return context
+
+
+def read_owners(client: SalesforceClient, by_prefix: Mapping[str, str], context: AlertContext) -> None:
+    """The mapped accounts' Account.OwnerId and the owners' User names, into `context`."""
+    for soql in chunked_in_queries("SELECT Id, OwnerId FROM Account WHERE", "Id", list(by_prefix.values())):
+        for record in _records(client, soql, "Account owners", ("Id", "OwnerId")):
+            mapped = by_prefix.get(str(record["Id"])[:15])
+            if mapped is not None:
+                context.owners[mapped] = record["OwnerId"]
+    owners = sorted({owner for owner in context.owners.values() if owner})
+    for soql in chunked_in_queries("SELECT Id, Name FROM User WHERE", "Id", owners) if owners else []:
+        for record in _records(client, soql, "User", ("Id", "Name")):
+            context.owner_names[record["Id"]] = record["Name"]
